@@ -1,0 +1,126 @@
+// Package cli is refdesk's command line: it parses flags and environment,
+// wires api, state and ui together, and runs one subcommand. It holds the
+// wiring, not the logic.
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Version is refdesk's version, shown by --version and sent in User-Agent.
+const Version = "0.1.0"
+
+// Exit codes, the same for every subcommand (see --help and the README).
+const (
+	ExitOK          = 0
+	ExitFailed      = 1 // a referral failed
+	ExitUsage       = 2 // bad input
+	ExitUnreachable = 3 // Cobalt unreachable or refused the credentials
+)
+
+// IO is what a command reads and writes.
+type IO struct {
+	Env    []string
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+type command struct {
+	name    string
+	summary string
+	run     func(io IO, args []string) int
+}
+
+func commands() []command {
+	return []command{
+		{"run", "the referral desk in this terminal (the default)", runTUI},
+		{"serve", "serve the desk to many workstations over SSH and receive webhooks", runServe},
+		{"sandbox", "run the embedded sandbox alone, as an HTTP server like Cobalt", runSandbox},
+		{"submit", "send referrals from a JSON file without a screen", runSubmit},
+		{"referrals", "list this desk's referrals (table, JSON or CSV)", runReferrals},
+		{"sync", "refresh providers, referring providers and patients", runSync},
+	}
+}
+
+// Main runs refdesk with args (without the program name) and returns the
+// process's exit code.
+func Main(args, env []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	io := IO{Env: env, Stdin: stdin, Stdout: stdout, Stderr: stderr}
+	if len(args) > 0 {
+		switch args[0] {
+		case "-h", "--help", "-help", "help":
+			usage(stdout)
+			return ExitOK
+		case "-v", "--version", "-version", "version":
+			fmt.Fprintf(stdout, "refdesk %s\n", Version)
+			return ExitOK
+		}
+		for _, c := range commands() {
+			if args[0] == c.name {
+				return c.run(io, args[1:])
+			}
+		}
+		if !strings.HasPrefix(args[0], "-") {
+			fmt.Fprintf(stderr, "refdesk: unknown command %q. Run 'refdesk --help' to see the commands.\n", args[0])
+			return ExitUsage
+		}
+	}
+	return runTUI(io, args)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "refdesk %s: turn faxed and phoned-in referrals into referrals in the EHR through Cobalt.\n\n", Version)
+	fmt.Fprintln(w, "Usage:\n  refdesk [command] [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+Run 'refdesk COMMAND --help' for a command's flags.
+
+With no Cobalt credentials, refdesk runs on an embedded sandbox with synthetic
+data. Credentials come from the environment only (flags would show them to
+every user of 'ps'):
+  COBALT_CLIENT_ID, COBALT_CLIENT_SECRET, COBALT_ACCESS_TOKEN,
+  COBALT_WEBHOOK_SECRET, COBALT_BASE_URL (default https://api.usecobalt.com/v1),
+  REFDESK_DATA_DIR (default: the user's data directory).
+
+Exit codes: 0 ok, 1 a referral failed, 2 bad input, 3 Cobalt unreachable or
+refused the credentials.
+`)
+}
+
+// newFlags makes a subcommand's flag set whose --help prints to stdout and
+// whose errors say what to do.
+func newFlags(io IO, name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(io.Stdout, "Usage: refdesk %s\n\n", synopsis)
+		fs.SetOutput(io.Stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Stderr)
+	}
+	return fs
+}
+
+// parse parses args; done reports that the command must return code now
+// (help was asked for, or the flags were wrong).
+func parse(fs *flag.FlagSet, args []string) (code int, done bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK, true
+		}
+		return ExitUsage, true
+	}
+	return 0, false
+}
+
+func notYet(io IO, name, issue string) int {
+	fmt.Fprintf(io.Stderr, "refdesk %s is not available yet (%s). Nothing was done.\n", name, issue)
+	return ExitUsage
+}
