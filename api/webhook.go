@@ -1,24 +1,174 @@
 package api
 
-// CONTRACT STUB (issue 3): replace bodies, keep signatures.
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+)
 
-import "net/http"
+// Webhook delivery headers and limits.
+const (
+	WebhookPath            = "/webhooks/cobalt"
+	HeaderVerification     = "Cobalt-Verification"
+	HeaderWebhookID        = "webhook-id"
+	HeaderWebhookTimestamp = "webhook-timestamp"
+	HeaderWebhookAttempt   = "webhook-attempt"
+	MaxWebhookBytes        = 1 << 20
+)
+
+// Sign is the hex HMAC-SHA256 of body keyed with secret, as Cobalt writes
+// it in Cobalt-Verification.
+func Sign(body []byte, secret string) string {
+	return hex.EncodeToString(mac(body, secret))
+}
+
+func mac(body []byte, secret string) []byte {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	return m.Sum(nil)
+}
 
 // Verify reports whether sig (hex HMAC-SHA256, any case) signs body with one
 // of secrets, either over the raw body or over its JavaScript
-// JSON.stringify form.
-func Verify(body []byte, sig string, secrets ...string) bool { return false }
+// JSON.stringify form (see JSStringify). Comparisons are constant-time;
+// empty secrets are skipped.
+func Verify(body []byte, sig string, secrets ...string) bool {
+	want, err := hex.DecodeString(strings.TrimSpace(sig))
+	if err != nil || len(want) != sha256.Size {
+		return false
+	}
+	var js []byte
+	parsed := false
+	for _, s := range secrets {
+		if s == "" {
+			continue
+		}
+		if hmac.Equal(mac(body, s), want) {
+			return true
+		}
+		if !parsed {
+			parsed = true
+			if js, err = JSStringify(body); err != nil {
+				js = nil
+			}
+		}
+		if js != nil && hmac.Equal(mac(js, s), want) {
+			return true
+		}
+	}
+	return false
+}
 
-// WebhookHandler receives POST /webhooks/cobalt.
+// WebhookHandler receives POST /webhooks/cobalt: it answers 405 to other
+// methods, 413 past MaxWebhookBytes, 401 on a missing or bad signature,
+// 400 on malformed JSON, 503 when no secret is configured, and 200 for
+// every verified event: at once, before OnEvent runs.
 type WebhookHandler struct {
 	// Secrets returns the secrets in force (two during a rotation).
 	Secrets func() []string
 	// OnEvent receives each verified referral event. It is called on its
 	// own goroutine after the 2xx answer is written; it must not block for
-	// long. webhookID is the webhook-id header (or the envelope id).
+	// long. The event's ID is the envelope's id, or the webhook-id header
+	// when the envelope has none.
 	OnEvent func(ev Event)
+	// Logger (may be nil) gets one line per refused delivery: never the
+	// body, the signature or a secret.
+	Logger *slog.Logger
 }
 
 func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	http.Error(w, "not implemented", http.StatusNotImplemented)
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		h.refuse(w, http.StatusMethodNotAllowed, "Method not allowed.")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxWebhookBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			h.refuse(w, http.StatusRequestEntityTooLarge, "Payload too large.")
+			return
+		}
+		h.refuse(w, http.StatusBadRequest, "Could not read the body.")
+		return
+	}
+	var secrets []string
+	if h.Secrets != nil {
+		secrets = h.Secrets()
+	}
+	if !hasSecret(secrets) {
+		h.refuse(w, http.StatusServiceUnavailable, "No webhook secret configured.")
+		return
+	}
+	sig := r.Header.Get(HeaderVerification)
+	if sig == "" || !Verify(body, sig, secrets...) {
+		h.refuse(w, http.StatusUnauthorized, "Invalid signature.")
+		return
+	}
+	var ev Event
+	if err := json.Unmarshal(body, &ev); err != nil || ev.Type == "" {
+		h.refuse(w, http.StatusBadRequest, "Malformed event.")
+		return
+	}
+	if ev.ID == "" {
+		ev.ID = r.Header.Get(HeaderWebhookID)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = io.WriteString(w, `{"received":true}`)
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
+	if ev.IsReferral() && h.OnEvent != nil {
+		go h.OnEvent(ev)
+	}
+}
+
+func (h *WebhookHandler) refuse(w http.ResponseWriter, code int, msg string) {
+	if h.Logger != nil {
+		h.Logger.Warn("webhook refused", "status", code, "reason", msg)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	b, _ := json.Marshal(map[string]any{"success": false, "message": msg})
+	_, _ = w.Write(b)
+}
+
+func hasSecret(s []string) bool {
+	for _, v := range s {
+		if v != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// Timeouts of the server NewWebhookServer builds. Cobalt wants an answer
+// within 5 seconds; a 1 MB body must arrive well within ReadTimeout.
+const (
+	WebhookReadHeaderTimeout = 5 * time.Second
+	WebhookReadTimeout       = 15 * time.Second
+	WebhookWriteTimeout      = 15 * time.Second
+	WebhookIdleTimeout       = 60 * time.Second
+)
+
+// NewWebhookServer returns an http.Server for addr serving h with read,
+// write and idle timeouts set (h is typically a mux with WebhookPath).
+func NewWebhookServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: WebhookReadHeaderTimeout,
+		ReadTimeout:       WebhookReadTimeout,
+		WriteTimeout:      WebhookWriteTimeout,
+		IdleTimeout:       WebhookIdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+	}
 }
