@@ -1,0 +1,135 @@
+package serve
+
+import (
+	"reflect"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// guard wraps a session's model so a panic in Init, Update, View or in a
+// command the model returns ends that session only: it is logged (see
+// Server.logPanic), the client is told, and the program quits. Bubble Tea
+// also recovers panics itself (which prints to the process's stderr); the
+// guard catches them first so they reach the structured log instead.
+// Commands nested in tea.Batch and tea.Sequence are guarded too.
+type guard struct {
+	inner  tea.Model
+	desk   *desk
+	srv    *Server
+	attrs  []any
+	failed bool // set on the event loop's goroutine only
+}
+
+// panicMsg reports a panic caught in a command's goroutine to the event loop.
+type panicMsg struct{}
+
+const failedView = "refdesk hit an internal error; this desk is closing. Other desks are not affected.\n"
+
+func (g *guard) caught(where string, r any) {
+	g.srv.logPanic(where, r, g.attrs)
+	g.desk.markPanicked()
+}
+
+// Init implements tea.Model.
+func (g *guard) Init() (cmd tea.Cmd) {
+	defer func() {
+		if r := recover(); r != nil {
+			g.caught("model Init", r)
+			g.failed, cmd = true, tea.Quit
+		}
+	}()
+	return g.wrap(g.inner.Init())
+}
+
+// Update implements tea.Model.
+func (g *guard) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
+	if _, ok := msg.(panicMsg); ok {
+		g.failed = true
+	}
+	if g.failed {
+		return g, tea.Quit
+	}
+	if ws, ok := msg.(tea.WindowSizeMsg); ok {
+		ws.Width, ws.Height = windowSize(ws.Width, ws.Height)
+		msg = ws
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			g.caught("model Update", r)
+			g.failed, cmd = true, tea.Quit
+		}
+	}()
+	m, c := g.inner.Update(msg)
+	if m != nil {
+		g.inner = m
+	}
+	if _, ok := msg.(ShutdownMsg); ok {
+		// Run the model's save command, let its message reach Update, then quit.
+		return g, tea.Sequence(g.wrap(c), tea.Quit)
+	}
+	return g, g.wrap(c)
+}
+
+// Used when a client reports a zero dimension, which RFC 4254 says to ignore
+// (OpenSSH's ssh -tt without a local terminal does that).
+const defaultWidth, defaultHeight = 80, 24
+
+func windowSize(w, h int) (int, int) {
+	if w <= 0 {
+		w = defaultWidth
+	}
+	if h <= 0 {
+		h = defaultHeight
+	}
+	return w, h
+}
+
+// View implements tea.Model.
+func (g *guard) View() (v tea.View) {
+	if g.failed {
+		return tea.NewView(failedView)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			g.caught("model View", r)
+			g.failed = true
+			v = tea.NewView(failedView)
+			// View cannot return a command: quit from outside the event loop.
+			g.desk.mu.Lock()
+			p := g.desk.program
+			g.desk.mu.Unlock()
+			if p != nil {
+				go p.Quit()
+			}
+		}
+	}()
+	return g.inner.View()
+}
+
+// wrap returns c guarded against panics. When c yields a batch or a
+// sequence, the commands inside are wrapped as well, keeping the message's
+// own (possibly unexported) type so Bubble Tea still recognises it.
+func (g *guard) wrap(c tea.Cmd) tea.Cmd {
+	if c == nil {
+		return nil
+	}
+	return func() (msg tea.Msg) {
+		defer func() {
+			if r := recover(); r != nil {
+				g.caught("command", r)
+				msg = panicMsg{}
+			}
+		}()
+		msg = c()
+		v := reflect.ValueOf(msg)
+		if !v.IsValid() || v.Kind() != reflect.Slice || v.Type().Elem() != reflect.TypeFor[tea.Cmd]() {
+			return msg
+		}
+		out := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+		for i := range v.Len() {
+			inner, _ := v.Index(i).Interface().(tea.Cmd)
+			out.Index(i).Set(reflect.ValueOf(g.wrap(inner)))
+		}
+		return out.Interface()
+	}
+}

@@ -1,0 +1,115 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	gossh "golang.org/x/crypto/ssh"
+)
+
+func TestParseAuthorizedKeys(t *testing.T) {
+	a, b, c, d := newKey(t, "Alice Front Desk"), newKey(t, ""), newKey(t, "carol"), newKey(t, "dave")
+	bare := func(k testKey) string { return strings.Fields(k.line)[0] + " " + strings.Fields(k.line)[1] }
+	file := strings.Join([]string{
+		"# clinic desks",         // 1 comment
+		"",                       // 2 blank
+		a.line,                   // 3 ok, comment with spaces
+		"   " + bare(b),          // 4 ok, no comment
+		`restrict,pty ` + c.line, // 5 ok, harmless options
+		`from="192.168.1.0/24,10.0.0.7" ` + d.line, // 6 ok, from= as CIDR/IP list
+		"ssh-ed25519 not-base64!! broken",          // 7 bad
+		`command="/bin/sh" ` + bare(a) + " x",      // 8 unsupported (and a duplicate)
+		`from="*.example.org" ` + bare(a),          // 9 unsupported: host pattern
+		`no-pty ` + bare(a),                        // 10 unsupported
+		a.line,                                     // 11 duplicate
+		"garbage",                                  // 12 bad
+	}, "\n")
+	set, st := parseAuthorizedKeys([]byte(file))
+	if st.Keys != 4 || st.BadLines != 2 || st.Unsupported != 3 || st.Duplicates != 1 {
+		t.Errorf("stats %+v, want 4 keys, 2 bad, 3 unsupported, 1 duplicate", st)
+	}
+	if want := []int{7, 8, 9, 10, 11, 12}; !equalInts(st.Lines, want) {
+		t.Errorf("skipped lines %v, want %v", st.Lines, want)
+	}
+	for _, tc := range []struct {
+		k          testKey
+		name, from string
+	}{
+		{a, "Alice Front Desk", ""}, {b, "", ""}, {c, "carol", ""}, {d, "dave", "192.168.1.0/24,10.0.0.7"},
+	} {
+		e, ok := set.lookup(tc.k.signer.PublicKey())
+		if !ok {
+			t.Errorf("%q not loaded", tc.name)
+			continue
+		}
+		if e.Name != tc.name || e.SourceAddress != tc.from || e.Fingerprint != gossh.FingerprintSHA256(tc.k.signer.PublicKey()) {
+			t.Errorf("entry %+v, want name %q from %q", e, tc.name, tc.from)
+		}
+	}
+	if _, ok := set.lookup(newKey(t, "x").signer.PublicKey()); ok {
+		t.Error("an unlisted key was found")
+	}
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// The log of a reload counts skipped lines but never shows key material.
+func TestReloadLogHasNoKeyMaterial(t *testing.T) {
+	a := newKey(t, "alice")
+	dir := t.TempDir()
+	keys := filepath.Join(dir, "authorized_keys")
+	secretish := "AAAAC3NzaC1lZDI1NTE5AAAAIBROKENBROKENBROKEN"
+	if err := os.WriteFile(keys, []byte(a.line+"\nssh-ed25519 "+secretish+" bad\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	_, err := New(Options{
+		HostKeyPath: filepath.Join(dir, "hk"), AuthorizedKeys: keys,
+		Logger:   slog.New(slog.NewTextHandler(&logs, nil)),
+		NewModel: func(context.Context, Session) tea.Model { return nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := logs.String()
+	if !strings.Contains(out, "bad_lines=1") || !strings.Contains(out, "keys=1") {
+		t.Errorf("log does not count the lines: %s", out)
+	}
+	if strings.Contains(out, secretish) || strings.Contains(out, strings.Fields(a.line)[1]) {
+		t.Errorf("log shows key material: %s", out)
+	}
+}
+
+func TestMissingKeysFileFailsClosed(t *testing.T) {
+	a := newKey(t, "alice")
+	f := startServer(t, []string{a.line}, nil)
+	if err := os.Remove(f.keys); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.srv.ReloadKeys(); err == nil {
+		t.Error("ReloadKeys of a missing file returned no error")
+	}
+	if _, err := f.dial("alice", gossh.PublicKeys(a.signer)); err == nil {
+		t.Error("a key was accepted while the keys file was missing")
+	}
+	if _, err := New(Options{HostKeyPath: filepath.Join(f.dir, "hk2"), AuthorizedKeys: f.keys,
+		NewModel: f.srv.opt.NewModel}); err == nil {
+		t.Error("New accepted a missing authorized_keys file")
+	}
+}

@@ -1,0 +1,91 @@
+package serve
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// TestOpenSSHClient drives the server with the OpenSSH client, when the
+// machine has one: ssh -tt gets the program, ssh -T gets the message.
+func TestOpenSSHClient(t *testing.T) {
+	bin, err := exec.LookPath("ssh")
+	if err != nil {
+		t.Skip("no OpenSSH client on this machine")
+	}
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := gossh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := gossh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := strings.TrimSpace(string(gossh.MarshalAuthorizedKey(signer.PublicKey()))) + " Desk 3"
+	f := startServer(t, []string{line}, nil)
+	keyFile := filepath.Join(f.dir, "id_ed25519")
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(f.addr)
+	run := func(flag string, input string) string {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, bin, flag, "-i", keyFile, "-p", port,
+			"-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+			"-o", "BatchMode=yes", "-o", "LogLevel=ERROR", "frontdesk@127.0.0.1")
+		cmd.Env = append(os.Environ(), "TERM=xterm-256color")
+		pr, pw, _ := os.Pipe()
+		cmd.Stdin = pr
+		var out screen
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		_ = pr.Close()
+		// Each key is sent once the screen shows what comes before it.
+		for _, step := range strings.Split(input, ",") {
+			if step == "" {
+				continue
+			}
+			wait, key, _ := strings.Cut(step, "=")
+			deadline := time.Now().Add(5 * time.Second)
+			for !strings.Contains(out.String(), wait) && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+			}
+			_, _ = pw.WriteString(key)
+		}
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(8 * time.Second):
+			t.Errorf("ssh %s did not end; output %q", flag, out.String())
+		}
+		_ = pw.Close()
+		return out.String()
+	}
+	got := run("-tt", "desk of frontdesk=x,key x from frontdesk=q")
+	for _, want := range []string{`hello frontdesk key="Desk 3"`, "desk of frontdesk", "key x from frontdesk"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("ssh -tt output lacks %q:\n%q", want, got)
+		}
+	}
+	if got := run("-T", ""); !strings.Contains(got, msgNeedTerminal) {
+		t.Errorf("ssh -T output %q lacks the terminal message", got)
+	}
+}

@@ -1,0 +1,70 @@
+package serve
+
+import (
+	"os"
+	"time"
+)
+
+// ReloadKeys re-reads the authorized_keys file. New connections and new
+// sessions use the new set; sessions already running are not affected. If
+// the file cannot be read, nobody can connect until it can (fail closed).
+// Safe to call from a SIGHUP handler.
+func (s *Server) ReloadKeys() error {
+	s.keysMu.Lock()
+	defer s.keysMu.Unlock()
+	stamp, _ := statFile(s.opt.AuthorizedKeys)
+	set, st, err := loadAuthorizedKeys(s.opt.AuthorizedKeys)
+	if err != nil {
+		s.keys.Store(&keySet{})
+		s.keysStat = stamp
+		s.log.Error("authorized keys unreadable: refusing all new connections", "path", s.opt.AuthorizedKeys, "error", err.Error())
+		return err
+	}
+	s.keys.Store(set)
+	s.keysStat = stamp
+	attrs := []any{"path", s.opt.AuthorizedKeys, "keys", st.Keys}
+	if skipped := st.BadLines + st.Unsupported + st.Duplicates; skipped > 0 {
+		attrs = append(attrs, "bad_lines", st.BadLines, "unsupported_options", st.Unsupported,
+			"duplicates", st.Duplicates, "skipped_line_numbers", st.Lines)
+		s.log.Warn("authorized keys loaded; some lines skipped", attrs...)
+	} else {
+		s.log.Info("authorized keys loaded", attrs...)
+	}
+	return nil
+}
+
+// fileStamp identifies a version of a file cheaply.
+type fileStamp struct {
+	mod  time.Time
+	size int64
+	ok   bool
+}
+
+func statFile(path string) (fileStamp, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fileStamp{}, err
+	}
+	return fileStamp{mod: fi.ModTime(), size: fi.Size(), ok: true}, nil
+}
+
+// watchKeys reloads the keys when the file's size or modification time
+// changes (or it appears or disappears), until Shutdown.
+func (s *Server) watchKeys(every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopWatch:
+			return
+		case <-t.C:
+		}
+		now, _ := statFile(s.opt.AuthorizedKeys)
+		s.keysMu.Lock()
+		changed := now != s.keysStat
+		s.keysMu.Unlock()
+		if changed {
+			_ = s.ReloadKeys() // logged by ReloadKeys
+		}
+	}
+}

@@ -1,0 +1,241 @@
+// Package serve is the SSH half of `refdesk serve`: a Wish v2 server that
+// gives every connecting desk its own Bubble Tea program.
+//
+// Authentication is by public key only, against an OpenSSH authorized_keys
+// file that is re-read when it changes (and on demand, for SIGHUP). The key is
+// checked again when a session starts, against the key whose signature the
+// server verified. Each session gets a per-session context, an idle timeout,
+// a place under a cap on concurrent sessions, and panic containment; Shutdown
+// tells every program (ShutdownMsg) so drafts can be saved before the
+// connections close.
+//
+// The package knows nothing about the app's screens: the caller injects
+// Options.NewModel.
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/ssh"
+	"charm.land/wish/v2"
+	"charm.land/wish/v2/bubbletea"
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// ErrServerClosed is returned by Serve and ListenAndServe after Shutdown.
+var ErrServerClosed = ssh.ErrServerClosed
+
+// Defaults applied by New to zero fields of Options.
+const (
+	DefaultAddr          = ":23234"
+	DefaultKeysPoll      = 2 * time.Second
+	DefaultShutdownGrace = 5 * time.Second
+	handshakeTimeout     = 30 * time.Second
+)
+
+// Options configures a Server. NewModel, HostKeyPath and AuthorizedKeys are
+// required.
+type Options struct {
+	Addr           string // listen address for ListenAndServe; DefaultAddr if empty
+	HostKeyPath    string // ed25519 host key, generated on first start (0600), reused after
+	AuthorizedKeys string // OpenSSH authorized_keys file; each key's comment is its display name
+	// MaxSessions caps concurrent sessions; over it a session is told so and
+	// ends. Zero or less means no cap.
+	MaxSessions int
+	// IdleTimeout ends a session after no input from its client for this long
+	// (the model gets ShutdownMsg{Reason: ReasonIdle} first). Zero: never.
+	IdleTimeout time.Duration
+	// ShutdownGrace is how long a program may take to save after ShutdownMsg
+	// before it is told to quit; DefaultShutdownGrace if zero. Shutdown
+	// shortens it to fit its context's deadline.
+	ShutdownGrace time.Duration
+	// KeysPoll is how often the authorized_keys file's size and modification
+	// time are checked; DefaultKeysPoll if zero, never if negative.
+	KeysPoll time.Duration
+	// Logger receives connection and session events: users, key names,
+	// fingerprints, addresses, sizes; never key material, never anything the
+	// model shows. Discarded if nil.
+	Logger *slog.Logger
+	// NewModel builds the program of one session. ctx is cancelled when the
+	// session ends. It runs on the session's goroutine; a panic in it ends
+	// that session only.
+	NewModel func(ctx context.Context, s Session) tea.Model
+}
+
+// Session describes the person and terminal at the other end of a session.
+type Session struct {
+	User        string   // the SSH user name (who the audit log and pane name)
+	KeyName     string   // the authorized_keys comment of the key used ("" if none)
+	Fingerprint string   // SHA256:... of the key used
+	Term        string   // the client's TERM
+	Width       int      // initial columns
+	Height      int      // initial rows
+	Environ     []string // environment the client sent (TERM added)
+}
+
+// Server is one SSH server. Create it with New.
+type Server struct {
+	opt    Options
+	log    *slog.Logger
+	ssh    *ssh.Server
+	hostFP string
+
+	keys     atomic.Pointer[keySet]
+	keysMu   sync.Mutex // serialises reloads and guards keysStat
+	keysStat fileStamp
+
+	active atomic.Int64 // sessions holding a place under MaxSessions
+
+	mu      sync.Mutex
+	closing bool
+	desks   map[ssh.Session]*desk
+
+	watchOnce sync.Once
+	stopWatch chan struct{}
+	stopOnce  sync.Once
+}
+
+// New loads (or generates) the host key and loads the authorized keys. It
+// does not listen yet.
+func New(opt Options) (*Server, error) {
+	if opt.NewModel == nil {
+		return nil, errors.New("serve: Options.NewModel is required")
+	}
+	if opt.AuthorizedKeys == "" {
+		return nil, errors.New("serve: Options.AuthorizedKeys is required")
+	}
+	if opt.Addr == "" {
+		opt.Addr = DefaultAddr
+	}
+	if opt.KeysPoll == 0 {
+		opt.KeysPoll = DefaultKeysPoll
+	}
+	if opt.ShutdownGrace <= 0 {
+		opt.ShutdownGrace = DefaultShutdownGrace
+	}
+	s := &Server{
+		opt:       opt,
+		log:       opt.Logger,
+		desks:     map[ssh.Session]*desk{},
+		stopWatch: make(chan struct{}),
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	signer, created, err := loadOrCreateHostKey(opt.HostKeyPath)
+	if err != nil {
+		return nil, fmt.Errorf("serve: %w", err)
+	}
+	s.hostFP = gossh.FingerprintSHA256(signer.PublicKey())
+	if created {
+		s.log.Info("ssh host key generated", "path", opt.HostKeyPath, "fingerprint", s.hostFP)
+	}
+	if err := s.ReloadKeys(); err != nil {
+		return nil, fmt.Errorf("serve: %w", err)
+	}
+
+	s.ssh = &ssh.Server{
+		Addr:                 opt.Addr,
+		Version:              "refdesk",
+		HandshakeTimeout:     handshakeTimeout,
+		PublicKeyHandler:     s.authorize,
+		ServerConfigCallback: s.serverConfig,
+		ConnectionFailedCallback: func(c net.Conn, err error) {
+			s.log.Info("ssh connection refused", "remote", c.RemoteAddr().String(), "reason", err.Error())
+		},
+	}
+	if opt.IdleTimeout > 0 {
+		// A backstop for connections that open no session (the per-session
+		// idle timer needs a session); sessions end earlier, on their timer.
+		s.ssh.IdleTimeout = opt.IdleTimeout + s.opt.ShutdownGrace + time.Second
+	}
+	s.ssh.AddHostKey(signer)
+	// Listed innermost first: the last one runs first.
+	if err := s.ssh.SetOption(wish.WithMiddleware(
+		s.farewell,
+		bubbletea.MiddlewareWithProgramHandler(s.newProgram),
+		s.trackDesk,
+		s.capSessions,
+		s.requireTerminal,
+		s.logSessions,
+		s.recheckKey,
+		s.recoverPanics,
+	)); err != nil {
+		return nil, fmt.Errorf("serve: %w", err)
+	}
+	return s, nil
+}
+
+// Fingerprint is the SHA256 fingerprint of the host key ("SHA256:..."), as
+// clients show it when they first connect.
+func (s *Server) Fingerprint() string { return s.hostFP }
+
+// Sessions is the number of sessions currently holding a place under the cap.
+func (s *Server) Sessions() int { return int(s.active.Load()) }
+
+// ListenAndServe listens on Options.Addr and serves until Shutdown, after
+// which it returns ErrServerClosed.
+func (s *Server) ListenAndServe() error {
+	l, err := net.Listen("tcp", s.opt.Addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return s.Serve(l)
+}
+
+// Serve serves SSH on l until Shutdown, after which it returns
+// ErrServerClosed. It also starts watching the authorized_keys file.
+func (s *Server) Serve(l net.Listener) error {
+	s.watchOnce.Do(func() {
+		if s.opt.KeysPoll > 0 {
+			go s.watchKeys(s.opt.KeysPoll)
+		}
+	})
+	return s.ssh.Serve(l)
+}
+
+// authorize is the public-key callback. It may be called for keys the client
+// only offers; serverConfig's verified callback records the key actually used.
+func (s *Server) authorize(ctx ssh.Context, key ssh.PublicKey) bool {
+	entry, ok := s.keys.Load().lookup(key)
+	if !ok {
+		s.log.Debug("ssh key not authorized", "user", ctx.User(), "fingerprint", gossh.FingerprintSHA256(key),
+			"remote", ctx.RemoteAddr().String())
+		return false
+	}
+	if entry.SourceAddress != "" {
+		// Enforced by golang.org/x/crypto/ssh before the client signs.
+		ctx.Permissions().CriticalOptions = map[string]string{"source-address": entry.SourceAddress}
+	}
+	return true
+}
+
+// verifiedExt is the permissions extension naming the fingerprint of the key
+// whose signature the server verified.
+const verifiedExt = "refdesk-verified-key"
+
+// serverConfig adds a verified-key callback: it runs only after the client
+// proved it holds the private key, so its record is what recheckKey trusts.
+func (s *Server) serverConfig(ssh.Context) *gossh.ServerConfig {
+	return &gossh.ServerConfig{
+		MaxAuthTries: 6,
+		VerifiedPublicKeyCallback: func(_ gossh.ConnMetadata, key gossh.PublicKey, p *gossh.Permissions, _ string) (*gossh.Permissions, error) {
+			if p == nil {
+				p = &gossh.Permissions{}
+			}
+			if p.Extensions == nil {
+				p.Extensions = map[string]string{}
+			}
+			p.Extensions[verifiedExt] = gossh.FingerprintSHA256(key)
+			return p, nil
+		},
+	}
+}
