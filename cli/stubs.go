@@ -16,9 +16,6 @@ func stub(io IO, args []string, name, synopsis, issue string) int {
 func runServe(io IO, args []string) int {
 	return stub(io, args, "serve", "serve [flags]  (not available yet)", "issue 6")
 }
-func runSandbox(io IO, args []string) int {
-	return stub(io, args, "sandbox", "sandbox [flags]  (not available yet)", "issue 3")
-}
 func runSubmit(io IO, args []string) int {
 	return stub(io, args, "submit", "submit FILE|- [flags]  (not available yet)", "issue 7")
 }

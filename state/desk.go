@@ -1,12 +1,12 @@
 package state
 
-// CONTRACT STUB (issue 4): the facade the UI, serve and the scriptable
-// commands use. Replace the bodies, keep the signatures (add as needed).
-
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"refdesk/api"
@@ -22,6 +22,9 @@ const (
 	ReferringProviders Directory = "referring_providers"
 )
 
+// directories lists them in sync order.
+var directories = [...]Directory{Providers, ReferringProviders, Patients}
+
 // Options configures a Desk.
 type Options struct {
 	Path        string      // the SQLite file (created 0600, its folder 0700)
@@ -31,6 +34,40 @@ type Options struct {
 	Grace       time.Duration // Processing with no event this long is polled (default 5s)
 	PollHorizon time.Duration // then "no answer yet" for a person (default 3m)
 	ReadOnly    bool          // a second process reading (refdesk referrals)
+
+	// PollInterval is the reconciler's first polling interval (default 1s,
+	// as Cobalt suggests); after PollSlowAfter (default 1m) of polling one
+	// referral it grows by half each poll up to PollMaxInterval (default 10s).
+	PollInterval    time.Duration
+	PollSlowAfter   time.Duration
+	PollMaxInterval time.Duration
+}
+
+func (o *Options) defaults() {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Grace <= 0 {
+		o.Grace = 5 * time.Second
+	}
+	if o.PollHorizon <= 0 {
+		o.PollHorizon = 3 * time.Minute
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = time.Second
+	}
+	if o.PollSlowAfter <= 0 {
+		o.PollSlowAfter = time.Minute
+	}
+	if o.PollMaxInterval <= 0 {
+		o.PollMaxInterval = 10 * time.Second
+	}
+	if o.PollMaxInterval < o.PollInterval {
+		o.PollMaxInterval = o.PollInterval
+	}
 }
 
 // SyncProgress reports a sync under way.
@@ -53,81 +90,186 @@ type Filter struct {
 	Limit  int
 }
 
-// Desk is one process's state: store, indexes, hub, reconciler.
-type Desk struct{}
+// Desk is one process's state: store, indexes, hub, reconciler. Safe for
+// concurrent use by every session of the process.
+type Desk struct {
+	opt    Options
+	st     *store
+	log    *slog.Logger
+	client *api.Client
+	hub    *hub
+	idx    map[Directory]*Index
 
-var errTODO = errors.New("not implemented yet")
+	// wmu orders each write with its publication, so subscribers see a
+	// referral's changes in the order they were committed.
+	wmu        sync.Mutex
+	syncMu     sync.Mutex  // one Sync at a time
+	reconciler atomic.Bool // one Reconcile at a time
+}
 
 // Open opens (creating and migrating) the store, loads the indexes from the
-// cache, and marks referrals left in Submitting by a crash as Unknown.
-func Open(ctx context.Context, opt Options) (*Desk, error) { return nil, errTODO }
-
-// Close releases the store.
-func (d *Desk) Close() error { return nil }
-
-// Index is the shared in-memory index of a directory.
-func (d *Desk) Index(dir Directory) *Index { return nil }
-
-// SyncedAt is when dir was last synced (zero if never).
-func (d *Desk) SyncedAt(dir Directory) time.Time { return time.Time{} }
-
-// Sync refreshes the three directories; a failure keeps the old cache.
-func (d *Desk) Sync(ctx context.Context, progress func(SyncProgress)) (SyncReport, error) {
-	return SyncReport{}, errTODO
+// cache, and marks referrals left in Submitting by a crash as Unknown. With
+// ReadOnly the file must exist; nothing is migrated or marked, every write
+// returns ErrReadOnly, and the indexes stay empty (a reader lists
+// referrals; it does not pick providers).
+func Open(ctx context.Context, opt Options) (*Desk, error) {
+	opt.defaults()
+	st, err := openStore(ctx, opt.Path, opt.ReadOnly)
+	if err != nil {
+		return nil, err
+	}
+	d := &Desk{opt: opt, st: st, log: opt.Logger, client: opt.Client, hub: newHub(subscriberBuffer),
+		idx: make(map[Directory]*Index)}
+	for _, dir := range directories {
+		d.idx[dir] = NewIndex(nil)
+	}
+	if opt.ReadOnly {
+		return d, nil
+	}
+	if err := d.recoverInterrupted(ctx); err != nil {
+		st.close()
+		return nil, err
+	}
+	for _, dir := range directories {
+		entries, err := d.loadEntries(ctx, dir)
+		if err != nil {
+			st.close()
+			return nil, err
+		}
+		d.idx[dir].Replace(entries)
+	}
+	return d, nil
 }
 
-// Check validates in before sending: Cobalt's own rules and messages
-// (api.ReferralRequest.Validate), and that the patient and both providers
-// are known in the directories the direction requires.
-func (d *Desk) Check(in ReferralInput) error { return errTODO }
+// CauseInterrupted is the cause recorded for a referral found in Submitting
+// at start-up.
+const CauseInterrupted = "interrupted before the answer was recorded"
 
-// FindDuplicate returns a referral for the same patient, to-provider and
-// reason sent within 24 hours, if any.
-func (d *Desk) FindDuplicate(ctx context.Context, in ReferralInput) (*Referral, error) {
-	return nil, errTODO
+// recoverInterrupted marks referrals left in Submitting as Unknown: the
+// request may have left, so only reconciliation may say what happened.
+func (d *Desk) recoverInterrupted(ctx context.Context) error {
+	ids, err := d.idsWithStatus(ctx, Submitting)
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	return d.writeAndPublish(ctx, &ids, func(tx *sql.Tx) error {
+		for _, id := range ids {
+			if err := d.transition(ctx, tx, id, Unknown, CauseInterrupted, update{}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
-// Submit writes the referral (Submitting), posts it, and records the answer:
-// Processing, NotSent (never left), Unknown (answer lost) or Failed (Cobalt
-// refused it, with its message). Documents are read from their paths.
-func (d *Desk) Submit(ctx context.Context, user string, in ReferralInput) (Referral, error) {
-	return Referral{}, errTODO
+func (d *Desk) idsWithStatus(ctx context.Context, s Status) ([]int64, error) {
+	rows, err := d.st.r.QueryContext(ctx, "SELECT id FROM referrals WHERE status = ? ORDER BY id", s)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
-// ApplyEvent applies a webhook or polled event idempotently.
-func (d *Desk) ApplyEvent(ctx context.Context, ev api.Event) error { return errTODO }
+// Close releases the store. Subscriptions end with their own contexts.
+func (d *Desk) Close() error { return d.st.close() }
 
-// Referrals lists referrals, newest first.
-func (d *Desk) Referrals(ctx context.Context, f Filter) ([]Referral, error) { return nil, errTODO }
+// Index is the shared in-memory index of a directory (nil for an unknown
+// directory).
+func (d *Desk) Index(dir Directory) *Index { return d.idx[dir] }
 
-// Get returns one referral with its transitions, oldest first.
-func (d *Desk) Get(ctx context.Context, id int64) (Referral, []Transition, error) {
-	return Referral{}, nil, errTODO
+// Subscribe delivers every referral change until ctx ends, when the channel
+// is closed. A subscriber that falls behind receives Change{Refresh: true}
+// in place of the changes it missed.
+func (d *Desk) Subscribe(ctx context.Context) <-chan Change { return d.hub.subscribe(ctx) }
+
+func (d *Desk) now() time.Time { return d.opt.Now() }
+
+// writeAndPublish runs fn in one write transaction; the referrals whose ids
+// fn leaves in *changed are read back inside that transaction and published
+// after the commit, in commit order.
+func (d *Desk) writeAndPublish(ctx context.Context, changed *[]int64, fn func(tx *sql.Tx) error) error {
+	if d.st.ro {
+		return ErrReadOnly
+	}
+	d.wmu.Lock()
+	defer d.wmu.Unlock()
+	var out []Referral
+	err := d.st.write(ctx, func(tx *sql.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		out = out[:0]
+		seen := make(map[int64]bool)
+		for _, id := range *changed {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			r, err := getReferral(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, r := range out {
+		d.hub.publish(Change{Referral: r})
+	}
+	return nil
 }
 
-// Subscribe delivers every referral change until ctx ends.
-func (d *Desk) Subscribe(ctx context.Context) <-chan Change { return nil }
-
-// SaveDraft keeps user's form as typed; LoadDraft offers it back.
-func (d *Desk) SaveDraft(ctx context.Context, user string, in ReferralInput) error { return errTODO }
-
-// LoadDraft returns user's saved draft, if any, and when it was saved.
-func (d *Desk) LoadDraft(ctx context.Context, user string) (ReferralInput, time.Time, bool, error) {
-	return ReferralInput{}, time.Time{}, false, errTODO
+// Audit records who did what. Detail must hold no PHI beyond local ids.
+func (d *Desk) Audit(ctx context.Context, user, action, detail string) error {
+	return d.st.write(ctx, func(tx *sql.Tx) error { return audit(ctx, tx, d.now(), user, action, detail) })
 }
 
-// DiscardDraft forgets user's draft (after a submit, or when declined).
-func (d *Desk) DiscardDraft(ctx context.Context, user string) error { return errTODO }
-
-// Reconcile polls for referrals whose webhook has not come, until ctx ends.
-// Run it once per process.
-func (d *Desk) Reconcile(ctx context.Context) {}
-
-// Audit records who did what.
-func (d *Desk) Audit(ctx context.Context, user, action, detail string) error { return errTODO }
-
-// FindPatientsRemote asks Cobalt (GET /v1/patients) when a patient is not
-// in the local cache; found patients are added to the cache and the index.
-func (d *Desk) FindPatientsRemote(ctx context.Context, q api.PatientQuery) ([]api.Patient, error) {
-	return nil, errTODO
+func audit(ctx context.Context, tx *sql.Tx, at time.Time, user, action, detail string) error {
+	_, err := tx.ExecContext(ctx, "INSERT INTO audit (at, user, action, detail) VALUES (?, ?, ?, ?)",
+		at.UnixNano(), user, action, detail)
+	return err
 }
+
+// AuditEntry is one line of the audit log.
+type AuditEntry struct {
+	At                   time.Time
+	User, Action, Detail string
+}
+
+// AuditLog returns the latest limit audit entries, newest first.
+func (d *Desk) AuditLog(ctx context.Context, limit int) ([]AuditEntry, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := d.st.r.QueryContext(ctx,
+		"SELECT at, user, action, detail FROM audit ORDER BY id DESC LIMIT ?", limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AuditEntry
+	for rows.Next() {
+		var e AuditEntry
+		var at int64
+		if err := rows.Scan(&at, &e.User, &e.Action, &e.Detail); err != nil {
+			return nil, err
+		}
+		e.At = time.Unix(0, at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+var errNoClient = errors.New("no Cobalt client is configured")
