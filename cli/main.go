@@ -33,7 +33,7 @@ type IO struct {
 type command struct {
 	name    string
 	summary string
-	run     func(io IO, args []string) int
+	run     func(cio IO, args []string) int
 }
 
 func commands() []command {
@@ -50,7 +50,7 @@ func commands() []command {
 // Main runs refdesk with args (without the program name) and returns the
 // process's exit code.
 func Main(args, env []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	io := IO{Env: env, Stdin: stdin, Stdout: stdout, Stderr: stderr}
+	cio := IO{Env: env, Stdin: stdin, Stdout: stdout, Stderr: stderr}
 	if len(args) > 0 {
 		switch args[0] {
 		case "-h", "--help", "-help", "help":
@@ -62,7 +62,7 @@ func Main(args, env []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		for _, c := range commands() {
 			if args[0] == c.name {
-				return c.run(io, args[1:])
+				return c.run(cio, args[1:])
 			}
 		}
 		if !strings.HasPrefix(args[0], "-") {
@@ -70,7 +70,7 @@ func Main(args, env []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return ExitUsage
 		}
 	}
-	return runTUI(io, args)
+	return runTUI(cio, args)
 }
 
 func usage(w io.Writer) {
@@ -96,14 +96,14 @@ refused the credentials.
 
 // newFlags makes a subcommand's flag set whose --help prints to stdout and
 // whose errors say what to do.
-func newFlags(io IO, name, synopsis string) *flag.FlagSet {
+func newFlags(cio IO, name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Stderr)
+	fs.SetOutput(cio.Stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(io.Stdout, "Usage: refdesk %s\n\n", synopsis)
-		fs.SetOutput(io.Stdout)
+		fmt.Fprintf(cio.Stdout, "Usage: refdesk %s\n\n", synopsis)
+		fs.SetOutput(cio.Stdout)
 		fs.PrintDefaults()
-		fs.SetOutput(io.Stderr)
+		fs.SetOutput(cio.Stderr)
 	}
 	return fs
 }
@@ -118,9 +118,4 @@ func parse(fs *flag.FlagSet, args []string) (code int, done bool) {
 		return ExitUsage, true
 	}
 	return 0, false
-}
-
-func notYet(io IO, name, issue string) int {
-	fmt.Fprintf(io.Stderr, "refdesk %s is not available yet (%s). Nothing was done.\n", name, issue)
-	return ExitUsage
 }

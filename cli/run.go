@@ -1,53 +1,74 @@
 package cli
 
 import (
+	"context"
 	"fmt"
+	"os"
+	"os/user"
 
 	tea "charm.land/bubbletea/v2"
+
+	"refdesk/ui"
 )
 
-// runTUI starts the desk in this terminal. Until the referral form lands
-// (issue 5) it shows a screen that says so.
-func runTUI(io IO, args []string) int {
-	cfg := loadConfig(io.Env)
-	fs := newFlags(io, "refdesk", "[run] [flags]")
+// runTUI runs the desk in this terminal: on Cobalt when credentials are
+// set, otherwise on the embedded sandbox (and the screen says so).
+func runTUI(cio IO, args []string) int {
+	cfg := loadConfig(cio.Env)
+	fs := newFlags(cio, "refdesk", "[run] [flags]")
 	cfg.bindFlags(fs)
+	docs := fs.String("documents-dir", "", "folder the document picker opens in (default: the current folder)")
+	webhookAddr := fs.String("webhook-addr", "", "receive Cobalt's webhooks here too (needs a public address and COBALT_WEBHOOK_SECRET); without it completion comes by polling")
+	sf := bindSandboxFlags(fs)
 	if code, done := parse(fs, args); done {
 		return code
 	}
-	if err := cfg.checkCredentials(); err != nil {
-		fmt.Fprintf(io.Stderr, "refdesk: %v\n", err)
+	so, err := sf.options()
+	if err != nil {
+		fmt.Fprintf(cio.Stderr, "refdesk: %v\n", err)
 		return ExitUsage
 	}
-	p := tea.NewProgram(placeholder{sandbox: cfg.Sandbox()}, tea.WithInput(io.Stdin), tea.WithOutput(io.Stdout))
+	if *docs == "" {
+		if *docs, err = os.Getwd(); err != nil {
+			*docs = "."
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b, err := openBackend(ctx, cfg, backendOptions{WebhookAddr: *webhookAddr, Sandbox: so})
+	if err != nil {
+		fmt.Fprintf(cio.Stderr, "refdesk: %v\n", err)
+		return backendExit(err)
+	}
+	defer b.Close()
+	if err := initialSync(ctx, b, cio); err != nil {
+		fmt.Fprintf(cio.Stderr, "refdesk: %v\n", err)
+		return backendExit(err)
+	}
+	go b.desk.Reconcile(ctx)
+
+	m := ui.New(ui.Session{
+		Desk: b.desk, User: osUser(cio.Env), Account: b.account(), Sandbox: b.sandbox != nil,
+		Completions: b.completions(), DocumentsDir: *docs, Logger: b.logger, Context: ctx,
+		NoColor: lookup(cio.Env, "NO_COLOR") != "",
+	})
+	p := tea.NewProgram(m, tea.WithInput(cio.Stdin), tea.WithOutput(cio.Stdout), tea.WithContext(ctx), tea.WithEnvironment(cio.Env))
 	if _, err := p.Run(); err != nil {
-		fmt.Fprintf(io.Stderr, "refdesk: %v\n", err)
+		fmt.Fprintf(cio.Stderr, "refdesk: %v\n", err)
 		return ExitFailed
 	}
 	return ExitOK
 }
 
-// placeholder is the screen shown until the referral form lands.
-type placeholder struct{ sandbox bool }
-
-func (placeholder) Init() tea.Cmd { return nil }
-
-func (m placeholder) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	if k, ok := msg.(tea.KeyPressMsg); ok {
-		switch k.String() {
-		case "q", "ctrl+c", "esc":
-			return m, tea.Quit
+// osUser names who is at this terminal, for the header and the audit log.
+func osUser(env []string) string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	for _, k := range []string{"USER", "USERNAME", "LOGNAME"} {
+		if v := lookup(env, k); v != "" {
+			return v
 		}
 	}
-	return m, nil
-}
-
-func (m placeholder) View() tea.View {
-	mode := "Cobalt account"
-	if m.sandbox {
-		mode = "SANDBOX (synthetic data)"
-	}
-	v := tea.NewView(fmt.Sprintf("refdesk %s — %s\n\nThe referral form is not available yet: it is being built (issue 5).\n\nPress q to quit.\n", Version, mode))
-	v.AltScreen = true
-	return v
+	return "desk"
 }

@@ -1,0 +1,233 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"refdesk/api"
+	"refdesk/api/sandbox"
+	"refdesk/state"
+)
+
+// backend is what every command that touches Cobalt shares: the client
+// (to Cobalt or to the embedded sandbox), the desk's state, the webhook
+// receiver when one runs, and the log. Close stops all of it.
+type backend struct {
+	cfg         Config
+	client      *api.Client
+	desk        *state.Desk
+	sandbox     *sandbox.Server // nil on a real account
+	sandboxURL  string
+	webhookAddr string // where webhooks are received; "" when completion comes by polling
+	logger      *slog.Logger
+	closers     []func()
+}
+
+// backendOptions says what a command needs from the backend.
+type backendOptions struct {
+	// WebhookAddr, when set, runs the webhook receiver there (serve). In
+	// sandbox mode a receiver always runs on loopback.
+	WebhookAddr string
+	// SandboxFlags tune the embedded sandbox (directory sizes, faults).
+	Sandbox sandbox.Options
+	// ReadOnly opens the store for reading only (refdesk referrals).
+	ReadOnly bool
+	// Logger replaces the log file (tests).
+	Logger *slog.Logger
+	// NoReceiver runs no webhook receiver even on the sandbox (sync,
+	// referrals): completion then comes by polling.
+	NoReceiver bool
+	// TLSCert and TLSKey serve the webhook receiver over TLS.
+	TLSCert, TLSKey string
+}
+
+// account names the Cobalt account for the header without showing a
+// secret: the client id's first characters, or SANDBOX.
+func (b *backend) account() string {
+	if b.sandbox != nil {
+		return "SANDBOX"
+	}
+	id := b.cfg.ClientID
+	if len(id) > 10 {
+		id = id[:10] + "…"
+	}
+	return id
+}
+
+// completions says how completions arrive, for the header.
+func (b *backend) completions() string {
+	if b.webhookAddr != "" {
+		return "webhooks on " + b.webhookAddr + " (and polling)"
+	}
+	return "polling Cobalt (no webhook receiver)"
+}
+
+func (b *backend) Close() {
+	for i := len(b.closers) - 1; i >= 0; i-- {
+		b.closers[i]()
+	}
+	b.closers = nil
+}
+
+// openLog opens the structured log in the data directory (0600). Secrets
+// and PHI are never given to it.
+func openLog(dir string) (*slog.Logger, func(), error) {
+	f, err := os.OpenFile(filepath.Join(dir, "refdesk.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot open the log file: %w", err)
+	}
+	return slog.New(slog.NewJSONHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})), func() { f.Close() }, nil
+}
+
+func randomSecret() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return "whsec_" + hex.EncodeToString(b)
+}
+
+// openBackend wires a backend for cfg. In sandbox mode (no credentials) it
+// starts the sandbox on loopback and a webhook receiver beside it, so the
+// desk completes referrals exactly as it would with Cobalt.
+func openBackend(ctx context.Context, cfg Config, opt backendOptions) (_ *backend, err error) {
+	if err := cfg.checkCredentials(); err != nil {
+		return nil, err
+	}
+	if err := ensureDataDir(cfg.DataDir); err != nil {
+		return nil, err
+	}
+	b := &backend{cfg: cfg, logger: opt.Logger}
+	defer func() {
+		if err != nil {
+			b.Close()
+		}
+	}()
+	if b.logger == nil {
+		lg, closeLog, err := openLog(cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		b.logger = lg
+		b.closers = append(b.closers, closeLog)
+	}
+
+	dbName := "refdesk.db"
+	apiCfg := api.Config{
+		BaseURL: cfg.BaseURL, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
+		AccessToken: cfg.AccessToken, UserAgent: "refdesk/" + Version, Logger: b.logger,
+	}
+	secret := cfg.WebhookSecret
+	webhookAddr := opt.WebhookAddr
+	if cfg.Sandbox() {
+		dbName = "sandbox.db" // synthetic data never mixes with a clinic's
+		if secret == "" {
+			secret = randomSecret()
+		}
+		if webhookAddr == "" && !opt.NoReceiver {
+			webhookAddr = "127.0.0.1:0"
+		}
+	}
+
+	// The receiver's port is taken first so the sandbox can be told where
+	// to deliver; it serves once the desk is open.
+	var whLn net.Listener
+	if webhookAddr != "" && !opt.ReadOnly {
+		if secret == "" {
+			return nil, errors.New("a webhook receiver needs COBALT_WEBHOOK_SECRET (the secret Cobalt gave when the webhook was registered)")
+		}
+		if whLn, err = net.Listen("tcp", webhookAddr); err != nil {
+			return nil, fmt.Errorf("cannot listen for webhooks on %s: %w. Choose another address with --webhook-addr", webhookAddr, err)
+		}
+		b.webhookAddr = whLn.Addr().String()
+		b.closers = append(b.closers, func() { whLn.Close() })
+	}
+
+	if cfg.Sandbox() {
+		so := opt.Sandbox
+		if b.webhookAddr != "" && so.WebhookURL == "" {
+			so.WebhookURL = "http://" + b.webhookAddr + api.WebhookPath
+			so.WebhookSecret = secret
+		}
+		so.Logger = b.logger
+		url, srv, stop, err := startSandbox("127.0.0.1:0", so)
+		if err != nil {
+			return nil, err
+		}
+		b.sandbox, b.sandboxURL = srv, url
+		b.closers = append(b.closers, stop)
+		apiCfg.BaseURL = url + "/v1"
+		apiCfg.ClientID, apiCfg.ClientSecret, apiCfg.AccessToken = srv.Credentials()
+	}
+	b.client = api.New(apiCfg)
+
+	desk, err := state.Open(ctx, state.Options{
+		Path: filepath.Join(cfg.DataDir, dbName), Client: b.client, Logger: b.logger, ReadOnly: opt.ReadOnly,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the desk's database: %w", err)
+	}
+	b.desk = desk
+	b.closers = append(b.closers, func() { desk.Close() })
+
+	if whLn != nil {
+		srv := api.NewWebhookServer(b.webhookAddr, receiverMux(secret, desk, b.logger))
+		go func() {
+			if opt.TLSCert != "" {
+				_ = srv.ServeTLS(whLn, opt.TLSCert, opt.TLSKey)
+			} else {
+				_ = srv.Serve(whLn)
+			}
+		}()
+		b.closers = append(b.closers, func() {
+			c, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(c)
+		})
+	}
+	return b, nil
+}
+
+// receiverMux serves Cobalt's webhooks at api.WebhookPath and GET /healthz;
+// each verified referral event is applied to the desk.
+func receiverMux(secret string, desk *state.Desk, lg *slog.Logger) http.Handler {
+	h := &api.WebhookHandler{
+		Secrets: func() []string { return []string{secret} },
+		Logger:  lg,
+		OnEvent: func(ev api.Event) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := desk.ApplyEvent(ctx, ev); err != nil {
+				lg.Warn("webhook event not applied", "event_id", ev.ID, "type", ev.Type, "err", err)
+			}
+		},
+	}
+	mux := http.NewServeMux()
+	mux.Handle("POST "+api.WebhookPath, h)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	return mux
+}
+
+// startSandbox serves the sandbox on addr and returns its base URL.
+func startSandbox(addr string, so sandbox.Options) (string, *sandbox.Server, func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("cannot start the sandbox on %s: %w", addr, err)
+	}
+	srv := sandbox.New(so)
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	return "http://" + ln.Addr().String(), srv, func() {
+		ctx, c := context.WithTimeout(context.Background(), 3*time.Second)
+		defer c()
+		_ = hs.Shutdown(ctx)
+		srv.Close()
+	}, nil
+}

@@ -1,0 +1,212 @@
+package cli
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"refdesk/state"
+)
+
+// referralRow is one referral as `refdesk referrals` prints it; JSON and
+// CSV carry the same fields.
+type referralRow struct {
+	ID            int64  `json:"id"`
+	Status        string `json:"status"`
+	Created       string `json:"created"`
+	Updated       string `json:"updated"`
+	Sender        string `json:"sender"`
+	PatientMRN    string `json:"patient_mrn"`
+	PatientName   string `json:"patient_name"`
+	Direction     string `json:"direction"`
+	Priority      string `json:"priority"`
+	From          string `json:"from_provider_ehr_id"`
+	To            string `json:"to_provider_ehr_id"`
+	Reason        string `json:"reason"`
+	ReferralID    string `json:"referral_id"`
+	JobID         string `json:"job_id"`
+	EHRID         string `json:"ehr_id"`
+	FailureReason string `json:"failure_reason"`
+	Attention     string `json:"attention"`
+}
+
+var referralColumns = []string{"id", "status", "created", "updated", "sender", "patient_mrn", "patient_name",
+	"direction", "priority", "from_provider_ehr_id", "to_provider_ehr_id", "reason", "referral_id", "job_id",
+	"ehr_id", "failure_reason", "attention"}
+
+func (r referralRow) fields() []string {
+	return []string{strconv.FormatInt(r.ID, 10), r.Status, r.Created, r.Updated, r.Sender, r.PatientMRN,
+		r.PatientName, r.Direction, r.Priority, r.From, r.To, r.Reason, r.ReferralID, r.JobID, r.EHRID,
+		r.FailureReason, r.Attention}
+}
+
+func rowOf(r state.Referral) referralRow {
+	return referralRow{ID: r.ID, Status: string(r.Status), Created: r.CreatedAt.UTC().Format(time.RFC3339),
+		Updated: r.UpdatedAt.UTC().Format(time.RFC3339), Sender: r.Sender, PatientMRN: r.PatientMRN,
+		PatientName: r.PatientName, Direction: r.Direction, Priority: r.Priority, From: r.FromEHRID,
+		To: r.ToEHRID, Reason: r.Reason, ReferralID: r.ReferralID, JobID: r.JobID, EHRID: r.EHRID,
+		FailureReason: r.FailureReason, Attention: r.Attention}
+}
+
+// parseSince reads a date (2026-11-25), a date and time (RFC 3339) or a
+// duration back from now (24h, 90m).
+func parseSince(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return now.Add(-d), nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02", s, time.Local); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("--since takes a date (2026-11-25), a time (2026-11-25T08:00:00Z) or a duration back from now (24h); got %q", s)
+}
+
+func parseStatuses(s string) ([]state.Status, error) {
+	if s == "" {
+		return nil, nil
+	}
+	all := []state.Status{state.Draft, state.Submitting, state.Processing, state.Completed, state.Failed, state.NotSent, state.Unknown}
+	var out []state.Status
+	for _, part := range strings.Split(s, ",") {
+		p := strings.ReplaceAll(strings.ToLower(strings.TrimSpace(part)), " ", "_")
+		found := false
+		for _, st := range all {
+			if string(st) == p {
+				out, found = append(out, st), true
+			}
+		}
+		if !found {
+			names := make([]string, len(all))
+			for i, st := range all {
+				names[i] = string(st)
+			}
+			return nil, fmt.Errorf("unknown status %q: use one or more of %s, separated by commas", part, strings.Join(names, ", "))
+		}
+	}
+	return out, nil
+}
+
+// runReferrals prints the local record of referrals. It only reads, so it
+// works beside a running `refdesk serve` on the same data directory.
+func runReferrals(cio IO, args []string) int {
+	cfg := loadConfig(cio.Env)
+	fs := newFlags(cio, "referrals", "referrals [flags]")
+	cfg.bindFlags(fs)
+	status := fs.String("status", "", "only these statuses, e.g. failed or processing,unknown")
+	since := fs.String("since", "", "only referrals created since a date, a time, or a duration back (24h)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	asCSV := fs.Bool("csv", false, "print CSV (for a spreadsheet)")
+	limit := fs.Int("limit", 0, "at most this many, newest first (0: all)")
+	if code, done := parse(fs, args); done {
+		return code
+	}
+	fail := func(code int, format string, a ...any) int {
+		fmt.Fprintf(cio.Stderr, "refdesk referrals: "+format+"\n", a...)
+		return code
+	}
+	if *asJSON && *asCSV {
+		return fail(ExitUsage, "choose --json or --csv, not both")
+	}
+	st, err := parseStatuses(*status)
+	if err != nil {
+		return fail(ExitUsage, "%v", err)
+	}
+	from, err := parseSince(*since, time.Now())
+	if err != nil {
+		return fail(ExitUsage, "%v", err)
+	}
+	db := filepath.Join(cfg.DataDir, "refdesk.db")
+	if cfg.Sandbox() {
+		db = filepath.Join(cfg.DataDir, "sandbox.db")
+		fmt.Fprintln(cio.Stderr, "refdesk referrals: no Cobalt credentials set: showing the sandbox's referrals")
+	}
+	if _, err := os.Stat(db); err != nil {
+		return fail(ExitUsage, "no referrals here yet: %s does not exist (is --data-dir right?)", db)
+	}
+	ctx := context.Background()
+	desk, err := state.Open(ctx, state.Options{Path: db, ReadOnly: true})
+	if err != nil {
+		return fail(ExitUsage, "cannot read %s: %v", db, err)
+	}
+	defer desk.Close()
+	refs, err := desk.Referrals(ctx, state.Filter{Status: st, Since: from, Limit: *limit})
+	if err != nil {
+		return fail(ExitFailed, "%v", err)
+	}
+	rows := make([]referralRow, len(refs))
+	for i, r := range refs {
+		rows[i] = rowOf(r)
+	}
+	switch {
+	case *asJSON:
+		enc := json.NewEncoder(cio.Stdout)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(rows)
+	case *asCSV:
+		err = writeCSV(cio.Stdout, rows)
+	default:
+		err = writeTable(cio.Stdout, rows)
+	}
+	if err != nil {
+		return fail(ExitFailed, "%v", err)
+	}
+	return ExitOK
+}
+
+func writeCSV(w io.Writer, rows []referralRow) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write(referralColumns)
+	for _, r := range rows {
+		f := r.fields()
+		for i, v := range f {
+			// A cell a spreadsheet would run as a formula is written inert.
+			if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) && i != 0 {
+				f[i] = "'" + v
+			}
+		}
+		_ = cw.Write(f)
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func writeTable(w io.Writer, rows []referralRow) error {
+	if len(rows) == 0 {
+		_, err := fmt.Fprintln(w, "no referrals match")
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATUS\tCREATED\tSENDER\tPATIENT\tPRIORITY\tTO\tEHR ID\tNOTE")
+	for _, r := range rows {
+		note := r.FailureReason
+		if r.Attention != "" {
+			note = r.Attention
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, state.Status(r.Status).Label(), r.Created,
+			clean(r.Sender), clean(r.PatientName), r.Priority, clean(r.To), clean(r.EHRID), clean(note))
+	}
+	return tw.Flush()
+}
+
+// clean keeps control characters from reaching the terminal.
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return '?'
+		}
+		return r
+	}, s)
+}

@@ -1,0 +1,149 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"refdesk/api"
+	"refdesk/serve"
+	"refdesk/ui"
+)
+
+// runServe serves the desk to many workstations over SSH, receives Cobalt's
+// webhooks, and runs one reconciler for the whole clinic.
+func runServe(cio IO, args []string) int {
+	cfg := loadConfig(cio.Env)
+	fs := newFlags(cio, "serve", "serve [flags]")
+	cfg.bindFlags(fs)
+	sshAddr := fs.String("ssh-addr", ":23234", "address for SSH connections from the desks")
+	webhookAddr := fs.String("webhook-addr", ":8080", "address for Cobalt's webhooks (POST /webhooks/cobalt) and GET /healthz")
+	keys := fs.String("authorized-keys", "", "OpenSSH authorized_keys file of the desks allowed in (default DATA-DIR/authorized_keys)")
+	docs := fs.String("documents-dir", "", "the folder the file picker is confined to, e.g. where the scanner writes (default DATA-DIR/documents)")
+	tlsCert := fs.String("tls-cert", "", "serve webhooks over TLS with this certificate (PEM); with --tls-key")
+	tlsKey := fs.String("tls-key", "", "the TLS certificate's private key (PEM)")
+	maxSessions := fs.Int("max-sessions", 50, "most desks connected at once")
+	idle := fs.Duration("idle-timeout", 30*time.Minute, "end a session after no typing for this long (its draft is kept)")
+	useSandbox := fs.Bool("sandbox", false, "run on the embedded sandbox (synthetic data), whatever credentials are set")
+	sf := bindSandboxFlags(fs)
+	if code, done := parse(fs, args); done {
+		return code
+	}
+	fail := func(code int, format string, a ...any) int {
+		fmt.Fprintf(cio.Stderr, "refdesk serve: "+format+"\n", a...)
+		return code
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return fail(ExitUsage, "--tls-cert and --tls-key go together: give both, or neither to serve plain HTTP behind a reverse proxy")
+	}
+	so, err := sf.options()
+	if err != nil {
+		return fail(ExitUsage, "%v", err)
+	}
+	if *useSandbox {
+		cfg.ClientID, cfg.ClientSecret, cfg.AccessToken = "", "", ""
+	}
+	if !cfg.Sandbox() && cfg.WebhookSecret == "" {
+		return fail(ExitUsage, "set COBALT_WEBHOOK_SECRET to the secret Cobalt gave when the webhook was registered (see the README)")
+	}
+	if err := ensureDataDir(cfg.DataDir); err != nil {
+		return fail(ExitUsage, "%v", err)
+	}
+	if *keys == "" {
+		*keys = filepath.Join(cfg.DataDir, "authorized_keys")
+	}
+	if *docs == "" {
+		*docs = filepath.Join(cfg.DataDir, "documents")
+		if err := os.MkdirAll(*docs, 0o700); err != nil {
+			return fail(ExitUsage, "cannot create the documents folder: %v", err)
+		}
+	}
+	if _, err := os.Stat(*keys); err != nil {
+		return fail(ExitUsage, "no authorized_keys file at %s: put each desk's public key in it (one per line, the comment names the desk)", *keys)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	b, err := openBackend(ctx, cfg, backendOptions{WebhookAddr: *webhookAddr, Sandbox: so, TLSCert: *tlsCert, TLSKey: *tlsKey})
+	if err != nil {
+		return fail(backendExit(err), "%v", err)
+	}
+	defer b.Close()
+	if err := initialSync(ctx, b, cio); err != nil {
+		return fail(backendExit(err), "%v", err)
+	}
+	go b.desk.Reconcile(ctx)
+
+	srv, err := serve.New(serve.Options{
+		Addr: *sshAddr, HostKeyPath: filepath.Join(cfg.DataDir, "ssh_host_ed25519_key"),
+		AuthorizedKeys: *keys, MaxSessions: *maxSessions, IdleTimeout: *idle, Logger: b.logger,
+		NewModel: func(sctx context.Context, s serve.Session) tea.Model {
+			user := s.User
+			if s.KeyName != "" {
+				user = s.User + " (" + s.KeyName + ")"
+			}
+			return shutdownAdapter{ui.New(ui.Session{
+				Desk: b.desk, User: user, Account: b.account(), Sandbox: b.sandbox != nil,
+				Completions: b.completions(), DocumentsDir: *docs, Confine: true,
+				Logger: b.logger, Context: sctx, NoColor: lookup(s.Environ, "NO_COLOR") != "",
+			})}
+		},
+	})
+	if err != nil {
+		return fail(ExitUsage, "%v", err)
+	}
+	ln, err := net.Listen("tcp", *sshAddr)
+	if err != nil {
+		return fail(ExitUsage, "cannot listen for SSH on %s: %v. Choose another address with --ssh-addr.", *sshAddr, err)
+	}
+	mode := "Cobalt account " + b.account()
+	if b.sandbox != nil {
+		mode = "SANDBOX (synthetic data) at " + b.sandboxURL
+	}
+	fmt.Fprintf(cio.Stdout, "refdesk serve %s on %s\n", Version, mode)
+	fmt.Fprintf(cio.Stdout, "SSH on %s, host key %s\n", ln.Addr(), srv.Fingerprint())
+	fmt.Fprintf(cio.Stdout, "webhooks at %s%s (GET /healthz)\n", b.webhookAddr, api.WebhookPath)
+	fmt.Fprintf(cio.Stdout, "desks allowed by %s; documents from %s\n", *keys, *docs)
+
+	hup := make(chan os.Signal, 1)
+	notifyHUP(hup)
+	go func() {
+		for range hup {
+			if err := srv.ReloadKeys(); err != nil {
+				b.logger.Warn("authorized_keys not reloaded", "err", err)
+			}
+		}
+	}()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		if err != nil && !errors.Is(err, serve.ErrServerClosed) {
+			return fail(ExitFailed, "%v", err)
+		}
+	case <-ctx.Done():
+		fmt.Fprintln(cio.Stdout, "shutting down: telling the desks, saving drafts…")
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}
+	return ExitOK
+}
+
+// shutdownAdapter turns the server's ShutdownMsg into the desk's
+// ui.SaveDraftMsg, so the desk keeps its own vocabulary.
+type shutdownAdapter struct{ tea.Model }
+
+func (a shutdownAdapter) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	next, cmd := a.Model.Update(msg)
+	return shutdownAdapter{next}, cmd
+}
