@@ -149,3 +149,27 @@ func HumanBytes(n int64) string {
 	}
 	return fmt.Sprintf("%d B", n)
 }
+
+// PatientNotFoundMessage is Cobalt's message for an MRN that is not synced.
+func PatientNotFoundMessage(mrn string) string {
+	return "Patient with MRN '" + mrn + "' not found. Ensure the patient has been synced."
+}
+
+// UnknownProvider is one provider id not found in the directory its side
+// is validated against (see DirectoryFor).
+type UnknownProvider struct {
+	Field     string // "referring_from_provider_ehr_id" or "referring_to_provider_ehr_id"
+	ID        string
+	Directory string // DirProviders or DirReferringProviders
+}
+
+// UnknownProvidersMessage is Cobalt's message for unknown provider ids.
+// With both sides unknown they are listed from-side first, joined by "; "
+// (the page shows one; this is the sandbox's and the desk's choice).
+func UnknownProvidersMessage(unknown ...UnknownProvider) string {
+	parts := make([]string, len(unknown))
+	for i, u := range unknown {
+		parts[i] = u.Field + " '" + u.ID + "' was not found in " + u.Directory
+	}
+	return "Unknown provider(s): " + strings.Join(parts, "; ") + ". Ensure the provider has been synced."
+}

@@ -168,9 +168,15 @@ func openBackend(ctx context.Context, cfg Config, opt backendOptions) (_ *backen
 	}
 	b.client = api.New(apiCfg)
 
-	desk, err := state.Open(ctx, state.Options{
+	so := state.Options{
 		Path: filepath.Join(cfg.DataDir, dbName), Client: b.client, Logger: b.logger, ReadOnly: opt.ReadOnly,
-	})
+	}
+	if b.webhookAddr == "" {
+		// No webhook will come: poll from the first second, as Cobalt
+		// suggests, instead of waiting for one.
+		so.Grace = time.Second
+	}
+	desk, err := state.Open(ctx, so)
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the desk's database: %w", err)
 	}

@@ -91,7 +91,11 @@ type Filter struct {
 }
 
 // Desk is one process's state: store, indexes, hub, reconciler. Safe for
-// concurrent use by every session of the process.
+// concurrent use by every session of the process. The hub is per process:
+// a second process reading the same file (ReadOnly) sees the rows, not live
+// changes. Two read-write processes on one file are safe for SQLite; each
+// marks Submitting referrals Unknown at start-up, and a POST still in
+// flight in the other process then records its answer from Unknown.
 type Desk struct {
 	opt    Options
 	st     *store

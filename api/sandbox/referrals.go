@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"refdesk/api"
@@ -68,19 +67,19 @@ func (s *Server) createReferral(w http.ResponseWriter, r *http.Request) {
 	}
 	pi, ok := s.dir.PatientIndex(body.PatientMRN)
 	if !ok {
-		writeError(w, http.StatusBadRequest, "Patient with MRN '"+body.PatientMRN+"' not found. Ensure the patient has been synced.")
+		writeError(w, http.StatusBadRequest, api.PatientNotFoundMessage(body.PatientMRN))
 		return
 	}
 	fromDir, toDir, _ := api.DirectoryFor(body.Direction)
-	var unknown []string
+	var unknown []api.UnknownProvider
 	if !s.knownIn(fromDir, body.FromProviderEHRID) {
-		unknown = append(unknown, "referring_from_provider_ehr_id '"+body.FromProviderEHRID+"' was not found in "+fromDir)
+		unknown = append(unknown, api.UnknownProvider{Field: "referring_from_provider_ehr_id", ID: body.FromProviderEHRID, Directory: fromDir})
 	}
 	if !s.knownIn(toDir, body.ToProviderEHRID) {
-		unknown = append(unknown, "referring_to_provider_ehr_id '"+body.ToProviderEHRID+"' was not found in "+toDir)
+		unknown = append(unknown, api.UnknownProvider{Field: "referring_to_provider_ehr_id", ID: body.ToProviderEHRID, Directory: toDir})
 	}
 	if len(unknown) > 0 {
-		writeError(w, http.StatusBadRequest, "Unknown provider(s): "+strings.Join(unknown, "; ")+". Ensure the provider has been synced.")
+		writeError(w, http.StatusBadRequest, api.UnknownProvidersMessage(unknown...))
 		return
 	}
 	now := s.now()

@@ -1,0 +1,206 @@
+package state
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"strings"
+
+	"refdesk/api"
+)
+
+// AttentionConflict flags a referral for which Cobalt reported both
+// referral.created and referral.failed.
+const AttentionConflict = "Cobalt reported both created and failed — check the EHR"
+
+// Event sources recorded with each stored event.
+const (
+	sourceWebhook = "webhook"
+	sourcePoll    = "poll"
+)
+
+// ApplyEvent applies a webhook event idempotently: it is stored once by its
+// id (a duplicate is a no-op), correlated with a referral by
+// data.referral_id, and applied if that referral is known; otherwise it
+// waits and is applied in the same transaction that records the POST's
+// answer (or the reconciler's match). Event types other than
+// referral.created / referral.failed are ignored.
+func (d *Desk) ApplyEvent(ctx context.Context, ev api.Event) error {
+	return d.applyEvent(ctx, ev, sourceWebhook)
+}
+
+func (d *Desk) applyEvent(ctx context.Context, ev api.Event, source string) error {
+	if !ev.IsReferral() {
+		return nil
+	}
+	data, err := ev.ReferralData()
+	if err != nil {
+		return err
+	}
+	id := ev.ID
+	if id == "" {
+		// No id to deduplicate on: derive one from the content, so the same
+		// delivery twice is still one event.
+		h := sha256.Sum256([]byte(ev.Type + "\x00" + string(ev.JobID) + "\x00" + string(ev.Data)))
+		id = "sha256:" + hex.EncodeToString(h[:16])
+	}
+	var changed []int64
+	err = d.writeAndPublish(ctx, &changed, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO events
+			(event_id, type, referral_id, job_id, data, source, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			id, ev.Type, data.ReferralID, string(ev.JobID), string(ev.Data), source, d.now().UnixNano())
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // seen before
+		}
+		ref, ok, err := correlate(ctx, tx, data.ReferralID, string(ev.JobID))
+		if err != nil || !ok {
+			return err // not known yet: kept for the POST's answer
+		}
+		if err := d.applyStored(ctx, tx, ref, id, ev.Type, data, source); err != nil {
+			return err
+		}
+		changed = append(changed, ref)
+		return nil
+	})
+	if err != nil {
+		d.log.Warn("webhook event not applied", "event", id, "type", ev.Type, "err", err)
+	}
+	return err
+}
+
+// correlate finds the local referral an event belongs to: by referral_id,
+// else by job id.
+func correlate(ctx context.Context, tx *sql.Tx, referralID, jobID string) (int64, bool, error) {
+	var id int64
+	var err error
+	switch {
+	case referralID != "":
+		err = tx.QueryRowContext(ctx, "SELECT id FROM referrals WHERE referral_id = ?", referralID).Scan(&id)
+	case jobID != "":
+		err = tx.QueryRowContext(ctx, "SELECT id FROM referrals WHERE job_id = ?", jobID).Scan(&id)
+	default:
+		return 0, false, nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	return id, err == nil, err
+}
+
+// applyPending applies, in tx, the stored events that were waiting for
+// referral ref (now known by referralID and jobID), oldest first.
+func (d *Desk) applyPending(ctx context.Context, tx *sql.Tx, ref int64, referralID, jobID string) error {
+	rows, err := tx.QueryContext(ctx, `SELECT event_id, type, data, source FROM events
+		WHERE applied = 0 AND ((referral_id != '' AND referral_id = ?) OR (referral_id = '' AND job_id != '' AND job_id = ?))
+		ORDER BY rowid`, referralID, jobID)
+	if err != nil {
+		return err
+	}
+	type pending struct{ id, typ, data, source string }
+	var ps []pending
+	for rows.Next() {
+		var p pending
+		if err := rows.Scan(&p.id, &p.typ, &p.data, &p.source); err != nil {
+			rows.Close()
+			return err
+		}
+		ps = append(ps, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, p := range ps {
+		data, err := api.Event{Type: p.typ, Data: []byte(p.data)}.ReferralData()
+		if err != nil {
+			return err
+		}
+		if err := d.applyStored(ctx, tx, ref, p.id, p.typ, data, p.source); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyStored applies stored event eventID to referral ref and marks the
+// event applied with what it did.
+func (d *Desk) applyStored(ctx context.Context, tx *sql.Tx, ref int64, eventID, typ string, data api.ReferralEventData, source string) error {
+	var status Status
+	var ehrID string
+	if err := tx.QueryRowContext(ctx, "SELECT status, ehr_id FROM referrals WHERE id = ?", ref).Scan(&status, &ehrID); err != nil {
+		return err
+	}
+	cause := typ + " (" + source + ")"
+	outcome := "applied"
+	u := update{lastEvent: true}
+	var to Status
+	switch typ {
+	case api.EventReferralCreated:
+		to = Completed
+		if data.EHRID != "" && ehrID == "" {
+			u.ehrID = strp(data.EHRID)
+		}
+		u.docsAttached, u.docsFailed = data.DocumentsAttached, data.DocumentsFailed
+	case api.EventReferralFailed:
+		to = Failed
+		u.failureReason = strp(failureText(data))
+	}
+	var err error
+	switch {
+	case status == to:
+		// The same outcome again under another event id: recorded only.
+		outcome = "recorded: already " + string(to)
+		err = d.amend(ctx, tx, ref, update{lastEvent: true})
+	case status.Terminal():
+		// The opposite outcome after a terminal one: keep both, change
+		// nothing silently, ask a person.
+		outcome = "conflict: referral was " + string(status)
+		keep := update{lastEvent: true, attention: strp(AttentionConflict)}
+		if to == Completed {
+			keep.ehrID = u.ehrID // tells the person where to look
+		}
+		err = d.amend(ctx, tx, ref, keep)
+	default:
+		err = d.transition(ctx, tx, ref, to, cause, u)
+		var te *TransitionError
+		if errors.As(err, &te) {
+			// Draft/Submitting/NotSent cannot take an event: keep it pending.
+			return nil
+		}
+		if err == nil {
+			// The answer came after all.
+			_, err = tx.ExecContext(ctx, "UPDATE referrals SET attention = '' WHERE id = ? AND attention = ?",
+				ref, AttentionNoAnswer)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, "UPDATE events SET applied = 1, outcome = ? WHERE event_id = ?", outcome, eventID)
+	return err
+}
+
+// failureText is the failure as Cobalt worded it: failure_reason, else the
+// reasons' descriptions.
+func failureText(d api.ReferralEventData) string {
+	if d.FailureReason != "" {
+		return d.FailureReason
+	}
+	var parts []string
+	for _, r := range d.Reasons {
+		if r.Description != "" {
+			parts = append(parts, r.Description)
+		} else if r.Code != "" {
+			parts = append(parts, r.Code)
+		}
+	}
+	if len(parts) == 0 {
+		return "Cobalt reported the referral failed without a reason."
+	}
+	return strings.Join(parts, "; ")
+}

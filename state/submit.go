@@ -1,0 +1,246 @@
+package state
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"refdesk/api"
+)
+
+// CheckError is a problem found before sending that Cobalt's own rules do
+// not cover: a patient or provider missing from the synced directories, or
+// a document that can no longer be read. Field is "patient", "from", "to"
+// or "documents"; Message is a sentence for the user, in Cobalt's own words
+// where Cobalt has them (it may quote the MRN the user typed: show it, never
+// log it).
+type CheckError struct {
+	Field   string
+	Message string
+}
+
+func (e *CheckError) Error() string { return e.Message }
+
+// Check validates in before sending: Cobalt's own rules and messages
+// (api.ReferralRequest.Validate, returned as *api.ValidationError), then
+// that the patient and both providers are known in the directories the
+// direction requires (*CheckError). "0" means no provider on that side.
+func (d *Desk) Check(in ReferralInput) error {
+	_, err := d.request(context.Background(), in)
+	return err
+}
+
+// request checks in and builds the request to send.
+func (d *Desk) request(ctx context.Context, in ReferralInput) (api.ReferralRequest, error) {
+	req := api.ReferralRequest{
+		PatientMRN:        in.PatientMRN,
+		FromProviderEHRID: in.FromEHRID,
+		ToProviderEHRID:   in.ToEHRID,
+		Direction:         in.Direction,
+		Priority:          in.Priority,
+		Reason:            in.Reason,
+		DiagnosisCodes:    in.DiagnosisCodes,
+	}
+	for _, ref := range in.Documents {
+		doc, err := document(ref)
+		if err != nil {
+			return req, err
+		}
+		req.Documents = append(req.Documents, doc)
+	}
+	if err := req.Validate(); err != nil {
+		return req, err
+	}
+	if !d.known(ctx, Patients, in.PatientMRN) {
+		return req, &CheckError{Field: "patient", Message: api.PatientNotFoundMessage(in.PatientMRN)}
+	}
+	fromDir, toDir, _ := api.DirectoryFor(in.Direction)
+	for _, side := range []struct{ field, wire, id, dir string }{
+		{"from", "referring_from_provider_ehr_id", in.FromEHRID, fromDir},
+		{"to", "referring_to_provider_ehr_id", in.ToEHRID, toDir},
+	} {
+		if side.id == api.NoProvider {
+			continue
+		}
+		dir := Providers
+		if side.dir == api.DirReferringProviders {
+			dir = ReferringProviders
+		}
+		if !d.known(ctx, dir, side.id) {
+			return req, &CheckError{Field: side.field, Message: api.UnknownProvidersMessage(
+				api.UnknownProvider{Field: side.wire, ID: side.id, Directory: side.dir})}
+		}
+	}
+	return req, nil
+}
+
+// known reports whether key is in dir: the index first, then the cache.
+func (d *Desk) known(ctx context.Context, dir Directory, key string) bool {
+	if key == "" {
+		return false
+	}
+	if _, ok := d.idx[dir].Lookup(key); ok {
+		return true
+	}
+	table, col := cacheTable(dir)
+	var one int
+	return d.st.r.QueryRowContext(ctx, "SELECT 1 FROM "+table+" WHERE "+col+" = ?", key).Scan(&one) == nil
+}
+
+// document turns a stored reference into an api.Document read from its
+// path when the request is written (Size from the file as it is now).
+func document(ref DocumentRef) (api.Document, error) {
+	name := ref.Name
+	if name == "" {
+		name = filepath.Base(ref.Path)
+	}
+	fi, err := os.Stat(ref.Path)
+	if err != nil || !fi.Mode().IsRegular() {
+		return api.Document{}, &CheckError{Field: "documents",
+			Message: fmt.Sprintf("The document %q can no longer be read; attach it again.", name)}
+	}
+	path, size := ref.Path, fi.Size()
+	return api.Document{Filename: name, Size: size, Open: func() (io.ReadCloser, error) {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		return struct {
+			io.Reader
+			io.Closer
+		}{io.LimitReader(f, size), f}, nil
+	}}, nil
+}
+
+// Submit checks in, writes the referral (Submitting: the outbox) before
+// calling Cobalt, posts it, and records the answer: Processing, NotSent
+// (never left), Unknown (answer lost) or Failed (Cobalt refused it, with
+// its message). Documents are read from their paths.
+//
+// err is non-nil only when nothing was written: Check refused the input
+// (*api.ValidationError or *CheckError) or the store failed. The POST's
+// outcome is in the returned referral's Status and FailureReason.
+func (d *Desk) Submit(ctx context.Context, user string, in ReferralInput) (Referral, error) {
+	if d.client == nil {
+		return Referral{}, errNoClient
+	}
+	req, err := d.request(ctx, in)
+	if err != nil {
+		return Referral{}, err
+	}
+	var id int64
+	ids := []int64{0}
+	err = d.writeAndPublish(ctx, &ids, func(tx *sql.Tx) error {
+		id, err = d.insertReferral(ctx, tx, user, in, "sent by "+user)
+		ids[0] = id
+		if err != nil {
+			return err
+		}
+		return audit(ctx, tx, d.now(), user, "submit", fmt.Sprintf("referral %d", id))
+	})
+	if err != nil {
+		return Referral{}, err
+	}
+	d.touch(in)
+	return d.send(ctx, id, req)
+}
+
+// Resend sends a Not sent referral again, as it was stored (a person's
+// decision: nothing is ever resent automatically).
+func (d *Desk) Resend(ctx context.Context, user string, id int64) (Referral, error) {
+	if d.client == nil {
+		return Referral{}, errNoClient
+	}
+	r, err := getReferral(ctx, d.st.r, id)
+	if err != nil {
+		return Referral{}, err
+	}
+	if !r.Status.CanBecome(Submitting) {
+		return Referral{}, &TransitionError{ID: id, From: r.Status, To: Submitting}
+	}
+	req, err := d.request(ctx, r.ReferralInput)
+	if err != nil {
+		return Referral{}, err
+	}
+	ids := []int64{id}
+	err = d.writeAndPublish(ctx, &ids, func(tx *sql.Tx) error {
+		if err := d.transition(ctx, tx, id, Submitting, "sent again by "+user, update{failureReason: strp(""), attention: strp("")}); err != nil {
+			return err
+		}
+		return audit(ctx, tx, d.now(), user, "resend", fmt.Sprintf("referral %d", id))
+	})
+	if err != nil {
+		return Referral{}, err
+	}
+	d.touch(r.ReferralInput)
+	return d.send(ctx, id, req)
+}
+
+func (d *Desk) touch(in ReferralInput) {
+	d.idx[Patients].Touch(in.PatientMRN)
+	fromDir, toDir, _ := api.DirectoryFor(in.Direction)
+	for _, p := range []struct{ id, dir string }{{in.FromEHRID, fromDir}, {in.ToEHRID, toDir}} {
+		if p.id == api.NoProvider || p.id == "" {
+			continue
+		}
+		if p.dir == api.DirReferringProviders {
+			d.idx[ReferringProviders].Touch(p.id)
+		} else {
+			d.idx[Providers].Touch(p.id)
+		}
+	}
+}
+
+// send posts req for referral id and records the outcome. The outcome is
+// recorded even if ctx ends meanwhile.
+func (d *Desk) send(ctx context.Context, id int64, req api.ReferralRequest) (Referral, error) {
+	resp, postErr := d.client.CreateReferral(ctx, req)
+	return d.record(context.WithoutCancel(ctx), id, resp, postErr)
+}
+
+// record writes the POST's answer (resp, postErr) for referral id, and
+// applies in the same transaction the events that arrived before it.
+func (d *Desk) record(ctx context.Context, id int64, resp api.CreateReferralResponse, postErr error) (Referral, error) {
+	to, cause, u := classify(resp, postErr)
+	if postErr != nil {
+		d.log.Info("referral not queued", "referral", id, "status", string(to), "err", safeErr(postErr))
+	}
+	ids := []int64{id}
+	err := d.writeAndPublish(ctx, &ids, func(tx *sql.Tx) error {
+		var cur Status
+		if err := tx.QueryRowContext(ctx, "SELECT status FROM referrals WHERE id = ?", id).Scan(&cur); err != nil {
+			return err
+		}
+		switch {
+		case cur == Submitting || (cur == Unknown && to != Unknown):
+			// Unknown: another process's start-up marked it meanwhile.
+			if err := d.transition(ctx, tx, id, to, cause, u); err != nil {
+				return err
+			}
+		case u.referralID != nil:
+			// Already moved on (the reconciler found it): keep the ids.
+			if err := d.fillIDs(ctx, tx, id, *u.referralID, *u.jobID); err != nil {
+				return err
+			}
+		}
+		if to != Processing {
+			return nil
+		}
+		return d.applyPending(ctx, tx, id, resp.ReferralID, string(resp.JobID))
+	})
+	if err != nil {
+		return Referral{}, err
+	}
+	return getReferral(ctx, d.st.r, id)
+}
+
+// fillIDs sets referral_id and job_id where they are still empty.
+func (d *Desk) fillIDs(ctx context.Context, tx *sql.Tx, id int64, referralID, jobID string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE referrals SET
+		referral_id = COALESCE(NULLIF(referral_id, ''), NULLIF(?, '')),
+		job_id = COALESCE(NULLIF(job_id, ''), NULLIF(?, '')) WHERE id = ?`, referralID, jobID, id)
+	return err
+}
