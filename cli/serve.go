@@ -144,6 +144,9 @@ func runServe(cio IO, args []string) int {
 type shutdownAdapter struct{ tea.Model }
 
 func (a shutdownAdapter) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if m, ok := msg.(serve.ShutdownMsg); ok {
+		msg = ui.SaveDraftMsg{Reason: m.Reason}
+	}
 	next, cmd := a.Model.Update(msg)
 	return shutdownAdapter{next}, cmd
 }

@@ -1,0 +1,147 @@
+package ui
+
+import (
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"refdesk/state"
+	"refdesk/ui/theme"
+)
+
+// SaveDraftMsg asks the desk to save the form now, without waiting for a
+// pause in typing: the server is shutting down or the session went idle
+// (Reason says which). serve's ShutdownMsg is turned into it by the cli.
+type SaveDraftMsg struct{ Reason string }
+
+type draftTickMsg struct{ gen int }
+
+type draftSavedMsg struct {
+	gen int
+	err error
+}
+
+type draftLoadedMsg struct {
+	in  state.ReferralInput
+	at  time.Time
+	ok  bool
+	err error
+}
+
+type draftDiscardedMsg struct{ err error }
+
+func (m *Model) loadDraft() tea.Cmd {
+	d, ctx, user := m.s.Desk, m.ctx, m.s.User
+	if d == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		in, at, ok, err := d.LoadDraft(ctx, user)
+		return draftLoadedMsg{in, at, ok, err}
+	}
+}
+
+// saveDraft writes the form as it is now.
+func (m *Model) saveDraft(gen int) tea.Cmd {
+	d, ctx, user, in := m.s.Desk, m.ctx, m.s.User, m.form.Input()
+	if d == nil {
+		return nil
+	}
+	return func() tea.Msg { return draftSavedMsg{gen, d.SaveDraft(ctx, user, in)} }
+}
+
+func (m *Model) discardDraft() tea.Cmd {
+	d, ctx, user := m.s.Desk, m.ctx, m.s.User
+	if d == nil {
+		return nil
+	}
+	return func() tea.Msg { return draftDiscardedMsg{d.DiscardDraft(ctx, user)} }
+}
+
+// unsaved reports whether the form holds typing not yet in the store.
+func (m *Model) unsaved() bool { return m.draftGen != m.savedGen }
+
+// quit leaves at once when the form is empty, otherwise asks first.
+func (m *Model) quit() tea.Cmd {
+	if m.form.Empty() {
+		return tea.Quit
+	}
+	m.screen = screenQuit
+	return nil
+}
+
+func (m *Model) quitKey(k tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(k, m.keys.Yes), key.Matches(k, m.keys.Quit):
+		if m.unsaved() {
+			return tea.Sequence(m.saveDraft(m.draftGen), tea.Quit)
+		}
+		return tea.Quit
+	case key.Matches(k, m.keys.Discard):
+		return tea.Sequence(m.discardDraft(), tea.Quit)
+	case key.Matches(k, m.keys.No):
+		m.screen = screenMain
+	}
+	return nil
+}
+
+func (m *Model) resumeKey(k tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(k, m.keys.Yes), k.String() == "enter":
+		m.screen = screenMain
+		cmd := m.form.SetInput(m.resumeIn)
+		m.lastInput = m.form.Input()
+		m.setFlash("Draft resumed.", false)
+		return cmd
+	case key.Matches(k, m.keys.No), key.Matches(k, m.keys.Discard):
+		m.screen = screenMain
+		m.setFlash("Draft discarded.", false)
+		return m.discardDraft()
+	case key.Matches(k, m.keys.Quit):
+		return tea.Quit
+	}
+	return nil
+}
+
+// draftMsg handles the draft's messages; ok is false for other messages.
+func (m *Model) draftMsg(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case draftTickMsg:
+		if msg.gen != m.draftGen {
+			return nil, true // typing went on: a later tick saves
+		}
+		return m.saveDraft(msg.gen), true
+	case draftSavedMsg:
+		if msg.err != nil {
+			m.log.Warn("draft not saved", "err", msg.err)
+			m.setFlash("The draft could not be saved: "+theme.Clean(msg.err.Error())+". Your typing is still here.", true)
+			return nil, true
+		}
+		if msg.gen > m.savedGen {
+			m.savedGen = msg.gen
+		}
+		return nil, true
+	case draftLoadedMsg:
+		if msg.err != nil {
+			m.log.Warn("draft not loaded", "err", msg.err)
+			return nil, true
+		}
+		if msg.ok && !emptyInput(msg.in) && m.form.Empty() {
+			m.resumeIn, m.resumeAt = msg.in, msg.at
+			m.screen = screenResume
+		}
+		return nil, true
+	case draftDiscardedMsg:
+		if msg.err != nil {
+			m.log.Warn("draft not discarded", "err", msg.err)
+		}
+		return nil, true
+	}
+	return nil, false
+}
+
+func emptyInput(in state.ReferralInput) bool {
+	return in.PatientMRN == "" && in.Direction == "" && in.FromEHRID == "" && in.ToEHRID == "" &&
+		in.Reason == "" && len(in.DiagnosisCodes) == 0 && len(in.Documents) == 0
+}

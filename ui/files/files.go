@@ -1,0 +1,256 @@
+// Package files is the Documents field: a bubbles filepicker rooted at the
+// documents folder, the list of chosen files with their sizes, and the
+// running size of the request (documents count 4/3 once base64-encoded)
+// against Cobalt's 25 MB limit. Files Cobalt would refuse (no extension,
+// empty) are refused when chosen, with Cobalt's messages. In confined mode
+// (serve) the picker never leaves the documents folder: not by "..", not by
+// a symlink that points outside.
+package files
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+
+	"charm.land/bubbles/v2/filepicker"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"refdesk/api"
+	"refdesk/state"
+	"refdesk/ui/theme"
+)
+
+// Model is the documents field.
+type Model struct {
+	root     string // absolute
+	realRoot string // root with symlinks resolved
+	confine  bool
+	picker   filepicker.Model
+	picking  bool
+	docs     []state.DocumentRef
+	cursor   int
+	msg      string
+	base     int64 // bytes of the request without documents
+	styles   *theme.Styles
+	keys     *theme.Keys
+}
+
+// New roots a documents field at dir.
+func New(dir string, confine bool, st *theme.Styles, keys *theme.Keys) Model {
+	if dir == "" {
+		dir = "."
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		abs = dir
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		real = abs
+	}
+	m := Model{root: abs, realRoot: real, confine: confine, styles: st, keys: keys}
+	m.picker = m.newPicker()
+	return m
+}
+
+func (m Model) newPicker() filepicker.Model {
+	p := filepicker.New()
+	p.CurrentDirectory = m.root
+	p.ShowPermissions = false
+	p.AutoHeight = false
+	p.SetHeight(10)
+	km := filepicker.DefaultKeyMap()
+	km.Back = key.NewBinding(key.WithKeys("left", "backspace", "h"), key.WithHelp("←", "up a folder"))
+	p.KeyMap = km
+	p.Styles = pickerStyles(m.styles)
+	return p
+}
+
+// SetStyles applies new styles.
+func (m *Model) SetStyles(st *theme.Styles) { m.styles = st; m.picker.Styles = pickerStyles(st) }
+
+// SetHeight sets how many rows the file picker lists.
+func (m *Model) SetHeight(h int) { m.picker.SetHeight(max(3, h)) }
+
+// SetBase tells the field how large the request is without documents, so
+// the running total is the whole body's.
+func (m *Model) SetBase(n int64) { m.base = n }
+
+// Docs are the chosen documents.
+func (m Model) Docs() []state.DocumentRef { return append([]state.DocumentRef(nil), m.docs...) }
+
+// SetDocs restores documents (a draft, a reopened referral) as they were;
+// Check re-reads them from disk.
+func (m *Model) SetDocs(d []state.DocumentRef) {
+	m.docs = append([]state.DocumentRef(nil), d...)
+	m.cursor = 0
+}
+
+// Picking reports whether the file picker is open.
+func (m Model) Picking() bool { return m.picking }
+
+// Message is the last refusal or note ("" when none).
+func (m Model) Message() string { return m.msg }
+
+// Open shows the file picker; its Init reads the folder.
+func (m *Model) Open() tea.Cmd {
+	m.picking = true
+	m.msg = ""
+	return m.picker.Init()
+}
+
+// Close hides the file picker (Esc).
+func (m *Model) Close() { m.picking = false }
+
+// BodySize is the size of the whole request with the chosen documents.
+func (m Model) BodySize() int64 { return BodySize(m.base, m.docs) }
+
+// BodySize adds each document's encoded size and JSON framing to base.
+func BodySize(base int64, docs []state.DocumentRef) int64 {
+	n := base
+	if len(docs) > 0 {
+		n += int64(len(`,"documents":[]`))
+	}
+	for i, d := range docs {
+		n += int64(len(`{"filename":"","content_base64":""}`)) + int64(len(jsonString(d.Name))) - 2 +
+			api.Base64Len(d.Size)
+		if i > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// Update handles keys (the field has focus) and the picker's own messages.
+func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
+	kp, isKey := msg.(tea.KeyPressMsg)
+	if !isKey {
+		var cmd tea.Cmd
+		m.picker, cmd = m.picker.Update(msg)
+		return m, cmd
+	}
+	if !m.picking {
+		switch {
+		case key.Matches(kp, m.keys.Add):
+			return m, m.Open()
+		case key.Matches(kp, m.keys.Remove):
+			if m.cursor < len(m.docs) {
+				m.msg = "Removed " + theme.Clean(m.docs[m.cursor].Name) + "."
+				m.docs = append(m.docs[:m.cursor], m.docs[m.cursor+1:]...)
+				m.cursor = min(m.cursor, max(0, len(m.docs)-1))
+			}
+		case key.Matches(kp, m.keys.Up):
+			m.cursor = max(0, m.cursor-1)
+		case key.Matches(kp, m.keys.Down):
+			m.cursor = min(max(0, len(m.docs)-1), m.cursor+1)
+		}
+		return m, nil
+	}
+	if key.Matches(kp, m.keys.Back) {
+		m.picking = false
+		return m, nil
+	}
+	if key.Matches(kp, m.picker.KeyMap.Back) && m.confine && m.atRoot() {
+		m.msg = "This is the documents folder: files outside it cannot be attached here."
+		return m, nil
+	}
+	if key.Matches(kp, m.picker.KeyMap.Open) && m.confine {
+		if p := m.picker.HighlightedPath(); p != "" && !m.inside(p) {
+			m.msg = "That entry points outside the documents folder and cannot be used here."
+			return m, nil
+		}
+	}
+	var cmd tea.Cmd
+	m.picker, cmd = m.picker.Update(msg)
+	if ok, path := m.picker.DidSelectFile(msg); ok {
+		m.add(path)
+	}
+	return m, cmd
+}
+
+func (m Model) atRoot() bool {
+	return filepath.Clean(m.picker.CurrentDirectory) == filepath.Clean(m.root)
+}
+
+// inside reports whether p, with symlinks resolved, is within the root.
+func (m Model) inside(p string) bool {
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(m.realRoot, real)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// add checks a chosen file as Cobalt would and keeps it, or says why not.
+func (m *Model) add(path string) {
+	i := len(m.docs)
+	name := filepath.Base(path)
+	if m.confine && !m.inside(path) {
+		m.msg = "That file is outside the documents folder and cannot be attached here."
+		return
+	}
+	info, err := os.Stat(path)
+	switch {
+	case err != nil:
+		m.msg = "Cannot read " + theme.Clean(name) + ": " + theme.Clean(errText(err)) + "."
+		return
+	case !info.Mode().IsRegular():
+		m.msg = theme.Clean(name) + " is not a regular file."
+		return
+	case !api.HasExtension(name):
+		m.msg = api.FilenameMessage(i) + " Rename " + theme.Clean(name) + " with its type first."
+		return
+	case info.Size() == 0:
+		m.msg = api.ContentMessage(i) + " " + theme.Clean(name) + " is empty."
+		return
+	}
+	for _, d := range m.docs {
+		if d.Path == path {
+			m.msg = theme.Clean(name) + " is already attached."
+			return
+		}
+	}
+	next := append(m.Docs(), state.DocumentRef{Name: name, Path: path, Size: info.Size()})
+	if n := BodySize(m.base, next); n > api.MaxRequestBytes {
+		m.msg = api.TooLargeMessage(n)
+		return
+	}
+	m.docs = next
+	m.cursor = len(m.docs) - 1
+	m.picking = false
+	m.msg = "Attached " + theme.Clean(name) + " (" + api.HumanBytes(info.Size()) + ")."
+}
+
+// Check re-reads the chosen documents from disk (before review): each must
+// still exist, be non-empty, and the total must fit. It returns Cobalt's
+// message for the first problem and updates the sizes.
+func (m *Model) Check() string {
+	for i := range m.docs {
+		d := &m.docs[i]
+		if !api.HasExtension(d.Name) {
+			return api.FilenameMessage(i)
+		}
+		info, err := os.Stat(d.Path)
+		if err != nil {
+			return theme.Clean(d.Name) + " can no longer be read (" + theme.Clean(errText(err)) + "). Remove it or choose it again."
+		}
+		d.Size = info.Size()
+		if d.Size == 0 {
+			return api.ContentMessage(i) + " " + theme.Clean(d.Name) + " is empty."
+		}
+	}
+	if n := m.BodySize(); n > api.MaxRequestBytes {
+		return api.TooLargeMessage(n)
+	}
+	return ""
+}
+
+// errText drops the path from an OS error (it may name a patient).
+func errText(err error) string {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}

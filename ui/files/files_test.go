@@ -1,0 +1,224 @@
+package files
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+
+	"refdesk/api"
+	"refdesk/ui/internal/uitest"
+	"refdesk/ui/theme"
+)
+
+type harness struct {
+	t   *testing.T
+	m   Model
+	d   *uitest.Driver
+	dir string
+}
+
+func newHarness(t *testing.T, dir string, confine bool) *harness {
+	st := theme.New(false, true)
+	keys := theme.DefaultKeys()
+	h := &harness{t: t, m: New(dir, confine, &st, &keys), dir: dir}
+	h.m.SetHeight(20)
+	h.d = uitest.New(t, func(msg tea.Msg) tea.Cmd {
+		var cmd tea.Cmd
+		h.m, cmd = h.m.Update(msg)
+		return cmd
+	})
+	return h
+}
+
+func write(t *testing.T, path string, size int64) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if size > 0 {
+		if _, err := f.Write([]byte("%PDF-1.4\n")); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Truncate(size); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.Close()
+}
+
+// choose opens the picker in the folder shown and picks name: the picker
+// lists folders first, then files, each by name, hidden ones left out.
+func (h *harness) choose(name string) {
+	h.t.Helper()
+	if !h.m.Picking() {
+		h.d.Press("a")
+	}
+	ents, err := os.ReadDir(h.m.picker.CurrentDirectory)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	sort.SliceStable(ents, func(i, j int) bool {
+		if ents[i].IsDir() == ents[j].IsDir() {
+			return ents[i].Name() < ents[j].Name()
+		}
+		return ents[i].IsDir()
+	})
+	i := 0
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		if e.Name() == name {
+			break
+		}
+		i++
+	}
+	h.d.Press("g")
+	for ; i > 0; i-- {
+		h.d.Press("down")
+	}
+	h.d.Press("enter")
+}
+
+func TestDocumentsAddRefuseRemoveAndTotal(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "consult-note.pdf"), 120_000)
+	write(t, filepath.Join(dir, "labs.png"), 30_000)
+	write(t, filepath.Join(dir, "noext"), 100)
+	write(t, filepath.Join(dir, "empty.pdf"), 0)
+	h := newHarness(t, dir, false)
+	h.m.SetBase(200)
+
+	h.choose("consult-note.pdf")
+	if docs := h.m.Docs(); len(docs) != 1 || docs[0].Size != 120_000 || docs[0].Name != "consult-note.pdf" {
+		t.Fatalf("docs = %+v", docs)
+	}
+	h.choose("noext")
+	if got := h.m.Message(); !strings.HasPrefix(got, api.FilenameMessage(1)) {
+		t.Fatalf("no-extension message = %q", got)
+	}
+	h.choose("empty.pdf")
+	if got := h.m.Message(); !strings.HasPrefix(got, api.ContentMessage(1)) {
+		t.Fatalf("empty message = %q", got)
+	}
+	h.choose("labs.png")
+	if n := len(h.m.Docs()); n != 2 {
+		t.Fatalf("docs = %d", n)
+	}
+	want := int64(200) + int64(len(`,"documents":[]`)) +
+		int64(len(`{"filename":"consult-note.pdf","content_base64":""}`)) + api.Base64Len(120_000) +
+		int64(len(`,{"filename":"labs.png","content_base64":""}`)) + api.Base64Len(30_000)
+	if got := h.m.BodySize(); got != want {
+		t.Fatalf("BodySize = %d, want %d", got, want)
+	}
+	v := uitest.Plain(h.m.View(80, true))
+	for _, s := range []string{"consult-note.pdf  120.0 kB", "labs.png  30.0 kB", "Request " + api.HumanBytes(want) + " of 25.0 MB", "[", "0%"} {
+		if !strings.Contains(v, s) {
+			t.Errorf("view lacks %q:\n%s", s, v)
+		}
+	}
+	// Remove the highlighted (last added) file.
+	h.d.Press("d")
+	if docs := h.m.Docs(); len(docs) != 1 || docs[0].Name != "consult-note.pdf" {
+		t.Fatalf("after remove: %+v", docs)
+	}
+}
+
+func TestDocumentsTwentyFiveMegabyteLimit(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "a-scan.pdf"), 12_000_000) // 16 MB encoded
+	write(t, filepath.Join(dir, "b-scan.pdf"), 7_000_000)  // 9.33 MB encoded: over together
+	write(t, filepath.Join(dir, "c-small.pdf"), 5_000_000) // 6.67 MB: fits with a
+	h := newHarness(t, dir, false)
+	h.m.SetBase(300)
+	h.choose("a-scan.pdf")
+	h.choose("b-scan.pdf")
+	if n := len(h.m.Docs()); n != 1 {
+		t.Fatalf("the file over the limit was kept: %d docs", n)
+	}
+	msg := h.m.Message()
+	if !strings.Contains(msg, "over Cobalt's 25 MB limit") {
+		t.Fatalf("message = %q", msg)
+	}
+	h.d.Press("esc")
+	h.choose("c-small.pdf")
+	if n := len(h.m.Docs()); n != 2 {
+		t.Fatalf("a file that fits was refused: %q", h.m.Message())
+	}
+	if total := h.m.BodySize(); total > api.MaxRequestBytes || total < 22_000_000 {
+		t.Fatalf("total %d", total)
+	}
+	if v := uitest.Plain(h.m.View(80, true)); !strings.Contains(v, "of 25.0 MB") || !strings.Contains(v, "█") {
+		t.Fatalf("no bar:\n%s", v)
+	}
+}
+
+func TestConfinedNeverLeavesTheDocumentsFolder(t *testing.T) {
+	base := t.TempDir()
+	root := filepath.Join(base, "docs")
+	write(t, filepath.Join(root, "inside.pdf"), 10)
+	write(t, filepath.Join(base, "secret", "outside.pdf"), 10)
+	if err := os.Symlink(filepath.Join(base, "secret"), filepath.Join(root, "link-out")); err != nil {
+		t.Skip("no symlinks:", err)
+	}
+	if err := os.Symlink(filepath.Join(base, "secret", "outside.pdf"), filepath.Join(root, "zz-out.pdf")); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, root, true)
+	h.d.Press("a")
+	h.d.Press("left") // up a folder from the root: refused
+	if h.m.picker.CurrentDirectory != h.m.root {
+		t.Fatalf("left the root: %s", h.m.picker.CurrentDirectory)
+	}
+	if !strings.Contains(h.m.Message(), "documents folder") {
+		t.Fatalf("message = %q", h.m.Message())
+	}
+	h.choose("link-out") // a symlinked folder pointing outside: refused
+	if h.m.picker.CurrentDirectory != h.m.root {
+		t.Fatalf("followed a symlink out: %s", h.m.picker.CurrentDirectory)
+	}
+	h.choose("zz-out.pdf") // a symlinked file pointing outside: refused
+	if len(h.m.Docs()) != 0 {
+		t.Fatalf("attached a file outside: %+v", h.m.Docs())
+	}
+	h.choose("inside.pdf")
+	if len(h.m.Docs()) != 1 {
+		t.Fatalf("inside file refused: %q", h.m.Message())
+	}
+
+	// Not confined (a local desk), the same picker may go up.
+	h2 := newHarness(t, root, false)
+	h2.d.Press("a", "left")
+	if h2.m.picker.CurrentDirectory == h2.m.root {
+		t.Fatalf("unconfined picker could not go up")
+	}
+}
+
+func TestCheckRereadsFiles(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "note.txt")
+	write(t, p, 50)
+	h := newHarness(t, dir, false)
+	h.choose("note.txt")
+	if msg := h.m.Check(); msg != "" {
+		t.Fatalf("Check = %q", msg)
+	}
+	if err := os.Truncate(p, 0); err != nil {
+		t.Fatal(err)
+	}
+	if msg := h.m.Check(); !strings.HasPrefix(msg, api.ContentMessage(0)) {
+		t.Fatalf("Check after emptying = %q", msg)
+	}
+	os.Remove(p)
+	if msg := h.m.Check(); !strings.Contains(msg, "can no longer be read") || strings.Contains(msg, dir) {
+		t.Fatalf("Check after removal = %q", msg)
+	}
+}

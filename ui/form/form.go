@@ -1,0 +1,308 @@
+// Package form is the referral form: Patient, Direction, From, To,
+// Priority, Reason, Diagnosis codes, Documents, in that order.
+//
+// The fields are written with bubbles (textinput, textarea, filepicker)
+// and small selects of our own rather than with huh: huh's fields move focus
+// through async commands (a key typed right after Enter is lost), cannot
+// host a fuzzy picker whose search runs in a tea.Cmd, and hide the state a
+// test wants to read. Here every field is one keystroke away with Tab /
+// Shift-Tab, single letters pick a direction (i/o) or priority (r/u/s),
+// Enter in a picker chooses and moves on, and a test drives the model with
+// Update and reads Input() and View().
+package form
+
+import (
+	"regexp"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textarea"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"refdesk/api"
+	"refdesk/state"
+	"refdesk/ui/files"
+	"refdesk/ui/picker"
+	"refdesk/ui/theme"
+)
+
+// Field numbers, in the form's order.
+const (
+	FieldPatient = iota
+	FieldDirection
+	FieldFrom
+	FieldTo
+	FieldPriority
+	FieldReason
+	FieldCodes
+	FieldDocuments
+	fieldCount
+)
+
+var fieldNames = [fieldCount]string{"Patient", "Direction", "From", "To", "Priority", "Reason",
+	"Diagnosis codes", "Documents"}
+
+// Picker ids, so each picker's async answers reach only itself.
+const (
+	idPatient = iota + 1
+	idFrom
+	idTo
+)
+
+// Sources are the directories the pickers search (*state.Index each).
+type Sources struct {
+	Patients, Providers, Referring picker.Source
+}
+
+// Config sets a form up.
+type Config struct {
+	Sources      Sources
+	Remote       func(query string) (int, error) // ask Cobalt for patients
+	DocumentsDir string
+	Confine      bool
+	Styles       *theme.Styles
+	Keys         *theme.Keys
+}
+
+// Model is the form.
+type Model struct {
+	cfg       Config
+	focus     int
+	patient   picker.Model
+	from, to  picker.Model
+	direction string
+	priority  string
+	reason    textarea.Model
+	codes     textinput.Model
+	docs      files.Model
+	errs      [fieldCount]string
+	notice    string // e.g. what a direction change cleared
+	recheck   int    // generation of the last direction re-check
+	width     int
+	height    int
+}
+
+// New builds an empty form, focused on Patient.
+func New(cfg Config) Model {
+	st, keys := cfg.Styles, cfg.Keys
+	m := Model{cfg: cfg, priority: api.PriorityRoutine}
+	m.patient = picker.New(picker.Config{ID: idPatient, Label: "Patient", Patients: true, Remote: cfg.Remote},
+		cfg.Sources.Patients, st, keys)
+	m.patient.SetSource(cfg.Sources.Patients, "synced patients · name, MRN or date of birth")
+	m.from = picker.New(picker.Config{ID: idFrom, Label: "From", AllowNone: true}, nil, st, keys)
+	m.to = picker.New(picker.Config{ID: idTo, Label: "To", AllowNone: true}, nil, st, keys)
+	m.setDirectories()
+	m.reason = textarea.New()
+	m.reason.Placeholder = "Why is the patient referred? (required; Enter for a new line)"
+	m.reason.ShowLineNumbers = false
+	m.reason.SetStyles(st.TextArea)
+	m.reason.SetHeight(3)
+	m.reason.CharLimit = 4000
+	m.codes = textinput.New()
+	m.codes.Placeholder = "e.g. I10, Z87.39 (optional)"
+	m.codes.Prompt = "› "
+	m.codes.SetStyles(st.TextInput)
+	m.docs = files.New(cfg.DocumentsDir, cfg.Confine, st, keys)
+	m.width, m.height = 80, 20
+	return m
+}
+
+// Init focuses the first field.
+func (m *Model) Init() tea.Cmd { return m.focusField(FieldPatient) }
+
+// SetStyles applies new styles to every field.
+func (m *Model) SetStyles(st *theme.Styles) {
+	m.cfg.Styles = st
+	m.patient.SetStyles(st)
+	m.from.SetStyles(st)
+	m.to.SetStyles(st)
+	m.reason.SetStyles(st.TextArea)
+	m.codes.SetStyles(st.TextInput)
+	m.docs.SetStyles(st)
+}
+
+// SetSize gives the form its area.
+func (m *Model) SetSize(w, h int) {
+	m.width, m.height = w, h
+	m.reason.SetWidth(max(20, w-4))
+	m.codes.SetWidth(max(20, w-6))
+	m.docs.SetHeight(h - 18) // the other fields, the label, folder, hints, total, a message
+}
+
+// Focus is the focused field.
+func (m Model) Focus() int { return m.focus }
+
+// Busy reports whether a sub-screen inside a field (the file picker) is
+// open, so Esc belongs to the field.
+func (m Model) Busy() bool { return m.focus == FieldDocuments && m.docs.Picking() }
+
+// Typing reports whether the focused field takes printable keys.
+func (m Model) Typing() bool {
+	switch m.focus {
+	case FieldPatient, FieldFrom, FieldTo, FieldReason, FieldCodes:
+		return true
+	}
+	return false
+}
+
+// Errors are the current messages per field ("" when fine).
+func (m Model) Errors() [fieldCount]string { return m.errs }
+
+// Notice is the last form-wide message (e.g. a direction change).
+func (m Model) Notice() string { return m.notice }
+
+// SetNotice shows a form-wide message.
+func (m *Model) SetNotice(s string) { m.notice = s }
+
+// Input is what the user has entered, as state keeps it.
+func (m Model) Input() state.ReferralInput {
+	p, f, t := m.patient.Chosen(), m.from.Chosen(), m.to.Chosen()
+	in := state.ReferralInput{
+		PatientMRN: p.Key, PatientName: p.Name, PatientDOB: patientDOB(p),
+		Direction: m.direction,
+		FromEHRID: f.Key, FromName: f.Name, ToEHRID: t.Key, ToName: t.Name,
+		Priority: m.priority, Reason: m.reason.Value(),
+		DiagnosisCodes: SplitCodes(m.codes.Value()),
+		Documents:      m.docs.Docs(),
+	}
+	return in
+}
+
+// Empty reports whether nothing worth keeping has been entered.
+func (m Model) Empty() bool {
+	in := m.Input()
+	return in.PatientMRN == "" && in.Direction == "" && in.FromEHRID == "" && in.ToEHRID == "" &&
+		strings.TrimSpace(in.Reason) == "" && len(in.DiagnosisCodes) == 0 && len(in.Documents) == 0
+}
+
+// SetInput fills the form (a draft or a reopened referral) and focuses the
+// first field that still needs something.
+func (m *Model) SetInput(in state.ReferralInput) tea.Cmd {
+	m.patient.SetChosen(picker.Choice{Key: in.PatientMRN, Name: in.PatientName, Detail: dobDetail(in.PatientDOB)})
+	m.direction = in.Direction
+	m.setDirectories()
+	m.from.SetChosen(picker.Choice{Key: in.FromEHRID, Name: nameOrNone(in.FromEHRID, in.FromName)})
+	m.to.SetChosen(picker.Choice{Key: in.ToEHRID, Name: nameOrNone(in.ToEHRID, in.ToName)})
+	m.priority = in.Priority
+	if m.priority == "" {
+		m.priority = api.PriorityRoutine
+	}
+	m.reason.SetValue(in.Reason)
+	m.codes.SetValue(strings.Join(in.DiagnosisCodes, ", "))
+	m.docs.SetDocs(in.Documents)
+	m.errs = [fieldCount]string{}
+	return m.focusField(FieldPatient)
+}
+
+// Reset empties the form (after a submit).
+func (m *Model) Reset() tea.Cmd {
+	cfg := m.cfg
+	w, h := m.width, m.height
+	*m = New(cfg)
+	m.SetSize(w, h)
+	return m.focusField(FieldPatient)
+}
+
+func nameOrNone(key, name string) string {
+	if key == api.NoProvider {
+		return "No provider on this side"
+	}
+	return name
+}
+
+// Update routes a message to the focused field and handles Tab / Shift-Tab.
+func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case picker.ChosenMsg:
+		return m.chosen(msg)
+	case recheckMsg:
+		return m.applyRecheck(msg), nil
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, m.cfg.Keys.Next):
+			return m, m.move(1)
+		case key.Matches(msg, m.cfg.Keys.Prev):
+			return m, m.move(-1)
+		}
+		return m.key(msg)
+	case tea.PasteMsg:
+		return m.key(msg)
+	}
+	// Async answers: every component checks its own ids.
+	var c1, c2, c3, c4 tea.Cmd
+	m.patient, c1 = m.patient.Update(msg)
+	m.from, c2 = m.from.Update(msg)
+	m.to, c3 = m.to.Update(msg)
+	m.docs, c4 = m.docs.Update(msg)
+	return m, tea.Batch(c1, c2, c3, c4)
+}
+
+// key gives a key (or paste) to the focused field.
+func (m Model) key(msg tea.Msg) (Model, tea.Cmd) {
+	var cmd tea.Cmd
+	kp, _ := msg.(tea.KeyPressMsg)
+	switch m.focus {
+	case FieldPatient:
+		m.patient, cmd = m.patient.Update(msg)
+	case FieldFrom:
+		m.from, cmd = m.from.Update(msg)
+	case FieldTo:
+		m.to, cmd = m.to.Update(msg)
+	case FieldDirection:
+		return m.directionKey(kp)
+	case FieldPriority:
+		return m.priorityKey(kp)
+	case FieldReason:
+		m.reason, cmd = m.reason.Update(msg)
+		if strings.TrimSpace(m.reason.Value()) != "" {
+			m.errs[FieldReason] = ""
+		}
+	case FieldCodes:
+		if key.Matches(kp, m.cfg.Keys.Choose) {
+			return m, m.move(1)
+		}
+		m.codes, cmd = m.codes.Update(msg)
+		m.errs[FieldCodes] = strings.Join(CodeErrors(m.codes.Value(), true), "\n")
+	case FieldDocuments:
+		m.docs.SetBase(baseSize(m.Input()))
+		m.docs, cmd = m.docs.Update(msg)
+		m.errs[FieldDocuments] = ""
+	}
+	return m, cmd
+}
+
+// chosen moves on after a pick, as a person expects after Enter.
+func (m Model) chosen(msg picker.ChosenMsg) (Model, tea.Cmd) {
+	switch msg.ID {
+	case idPatient:
+		m.errs[FieldPatient] = ""
+	case idFrom:
+		m.errs[FieldFrom] = ""
+	case idTo:
+		m.errs[FieldTo] = ""
+	}
+	return m, m.move(1)
+}
+
+var dobIn = regexp.MustCompile(`DOB (\S+)`)
+
+// patientDOB finds the date of birth in a patient entry's detail
+// ("DOB 05/15/1980 · MRN …") and returns it as YYYY-MM-DD.
+func patientDOB(c picker.Choice) string {
+	m := dobIn.FindStringSubmatch(c.Detail)
+	if m == nil {
+		return ""
+	}
+	if d, ok := picker.ParseDate(m[1]); ok {
+		return d
+	}
+	return m[1]
+}
+
+func dobDetail(dob string) string {
+	if dob == "" {
+		return ""
+	}
+	return "DOB " + state.USDate(dob)
+}

@@ -1,0 +1,285 @@
+package ui
+
+import (
+	"context"
+	"log/slog"
+	"reflect"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"refdesk/state"
+	"refdesk/ui/form"
+	"refdesk/ui/pane"
+	"refdesk/ui/picker"
+	"refdesk/ui/theme"
+)
+
+// screen is what has the keyboard besides the form and the pane.
+type screen int
+
+const (
+	screenMain   screen = iota
+	screenReview        // the review step
+	screenQuit          // "quit with a draft?"
+	screenResume        // "resume your draft?"
+)
+
+// Model is the root model.
+type Model struct {
+	s        Session
+	ctx      context.Context
+	log      *slog.Logger
+	now      func() time.Time
+	styles   *theme.Styles
+	keys     *theme.Keys
+	form     form.Model
+	pane     pane.Model
+	help     help.Model
+	width    int
+	height   int
+	dark     bool
+	onPane   bool // the pane (or its tab) has the keyboard
+	screen   screen
+	review   *review
+	flash    string // the last message for the user
+	flashErr bool
+
+	// The draft: saved draftDelay after typing pauses.
+	lastInput state.ReferralInput
+	draftGen  int
+	savedGen  int
+	resumeIn  state.ReferralInput
+	resumeAt  time.Time
+
+	// Directory sync.
+	syncedAt time.Time
+	syncing  bool
+	syncProg state.SyncProgress
+	syncCh   chan tea.Msg
+}
+
+func newModel(s Session) *Model {
+	if s.Context == nil {
+		s.Context = context.Background()
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.DraftDelay <= 0 {
+		s.DraftDelay = 600 * time.Millisecond
+	}
+	log := s.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	st := theme.New(true, s.NoColor)
+	keys := theme.DefaultKeys()
+	m := &Model{s: s, ctx: s.Context, log: log, now: s.Now, styles: &st, keys: &keys, dark: true,
+		width: 80, height: 24}
+	m.form = form.New(form.Config{Sources: m.sources(), Remote: m.remote(), DocumentsDir: s.DocumentsDir,
+		Confine: s.Confine, Styles: m.styles, Keys: m.keys})
+	var store pane.Store
+	if s.Desk != nil {
+		store = s.Desk
+	}
+	m.pane = pane.New(s.Context, store, m.styles, m.keys, s.Now)
+	m.help = help.New()
+	m.help.Styles = st.Help
+	m.lastInput = m.form.Input()
+	m.layout()
+	return m
+}
+
+// sources are the desk's three indexes, nil when there is no desk.
+func (m *Model) sources() form.Sources {
+	d := m.s.Desk
+	if d == nil {
+		return form.Sources{}
+	}
+	src := func(ix *state.Index) picker.Source {
+		if ix == nil {
+			return nil
+		}
+		return ix
+	}
+	return form.Sources{Patients: src(d.Index(state.Patients)), Providers: src(d.Index(state.Providers)),
+		Referring: src(d.Index(state.ReferringProviders))}
+}
+
+// remote asks Cobalt for patients (GET /v1/patients), run by the picker in
+// a tea.Cmd.
+func (m *Model) remote() func(string) (int, error) {
+	d, ctx := m.s.Desk, m.s.Context
+	if d == nil {
+		return nil
+	}
+	return func(q string) (int, error) {
+		ps, err := d.FindPatientsRemote(ctx, picker.PatientQuery(q))
+		return len(ps), err
+	}
+}
+
+// Init asks for the background colour, focuses the form, loads the pane,
+// the last sync time and any saved draft.
+func (m *Model) Init() tea.Cmd {
+	return tea.Batch(tea.RequestBackgroundColor, m.form.Init(), m.pane.Init(), m.loadDraft(),
+		m.loadSyncedAt(true), m.clock())
+}
+
+type clockMsg time.Time
+
+// clock redraws the header's "synced … ago" now and then.
+func (m *Model) clock() tea.Cmd {
+	return tea.Tick(5*time.Second, func(t time.Time) tea.Msg { return clockMsg(t) })
+}
+
+// Update routes messages: root keys first, then the focused component;
+// every other message goes to the components, which keep their own ids.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.layout()
+		return m, nil
+	case tea.BackgroundColorMsg:
+		m.dark = msg.IsDark()
+		m.restyle()
+		return m, nil
+	case clockMsg:
+		return m, m.clock()
+	case tea.KeyPressMsg:
+		cmd := m.keyPress(msg)
+		return m, tea.Batch(cmd, m.draftChanged())
+	case tea.PasteMsg:
+		var cmd tea.Cmd
+		if !m.onPane && m.screen == screenMain {
+			m.form, cmd = m.form.Update(msg)
+		}
+		return m, tea.Batch(cmd, m.draftChanged())
+	case pane.ReopenMsg:
+		return m, m.reopen(msg.Referral)
+	case SaveDraftMsg:
+		if m.unsaved() {
+			return m, m.saveDraft(m.draftGen)
+		}
+		return m, nil
+	}
+	if cmd, ok := m.rootMsg(msg); ok {
+		return m, cmd
+	}
+	var c1, c2 tea.Cmd
+	m.form, c1 = m.form.Update(msg)
+	m.pane, c2 = m.pane.Update(msg)
+	return m, tea.Batch(c1, c2, m.draftChanged())
+}
+
+func (m *Model) restyle() {
+	*m.styles = theme.New(m.dark, m.s.NoColor)
+	m.help.Styles = m.styles.Help
+	m.form.SetStyles(m.styles)
+	m.pane.SetStyles(m.styles)
+}
+
+// keyPress handles a key: questions first, then global keys, then the
+// screen that has the keyboard.
+func (m *Model) keyPress(k tea.KeyPressMsg) tea.Cmd {
+	keys := m.keys
+	if m.tooSmall() {
+		if key.Matches(k, keys.Quit) {
+			return m.quit()
+		}
+		return nil
+	}
+	switch m.screen {
+	case screenQuit:
+		return m.quitKey(k)
+	case screenResume:
+		return m.resumeKey(k)
+	}
+	switch {
+	case key.Matches(k, keys.Quit):
+		return m.quit()
+	case k.String() == "f1" || (k.Text == "?" && !m.typing()):
+		m.help.ShowAll = !m.help.ShowAll
+		m.layout()
+		return nil
+	case key.Matches(k, keys.Sync):
+		return m.startSync()
+	case key.Matches(k, keys.Switch):
+		m.onPane = !m.onPane
+		return nil
+	}
+	if m.screen == screenReview {
+		return m.reviewKey(k)
+	}
+	if key.Matches(k, keys.Review) {
+		return m.toReview()
+	}
+	if key.Matches(k, keys.Back) {
+		return m.back()
+	}
+	var cmd tea.Cmd
+	if m.onPane {
+		if !m.pane.InDetail() && k.Text == "q" {
+			return m.quit()
+		}
+		m.pane, cmd = m.pane.Update(k)
+		return cmd
+	}
+	m.form, cmd = m.form.Update(k)
+	return cmd
+}
+
+// typing reports whether printable keys go into a text field now.
+func (m *Model) typing() bool {
+	return !m.onPane && m.screen == screenMain && m.form.Typing()
+}
+
+// back is Esc: out of the innermost thing that is open.
+func (m *Model) back() tea.Cmd {
+	switch {
+	case m.help.ShowAll:
+		m.help.ShowAll = false
+		m.layout()
+	case m.onPane && m.pane.Back():
+	case m.onPane:
+		m.onPane = false
+	case m.form.Busy():
+		m.form.Back()
+	case m.form.HasQuery():
+		return m.form.ClearQuery()
+	}
+	return nil
+}
+
+// reopen puts a Failed or Not sent referral back into the form.
+func (m *Model) reopen(r state.Referral) tea.Cmd {
+	cmd := m.form.SetInput(r.ReferralInput)
+	cmd = tea.Batch(cmd, m.draftChanged()) // the reopened referral is now the draft
+	m.onPane = false
+	m.screen = screenMain
+	why := r.Status.Label()
+	if r.FailureReason != "" {
+		why += ": " + theme.Clean(r.FailureReason)
+	}
+	m.setFlash("Reopened referral #"+itoa(int(r.ID))+" ("+why+"). Check it and press ctrl+s to send it again.", false)
+	return cmd
+}
+
+func (m *Model) setFlash(s string, isErr bool) { m.flash, m.flashErr = s, isErr }
+
+// draftChanged schedules a draft save when the form's content changed.
+func (m *Model) draftChanged() tea.Cmd {
+	in := m.form.Input()
+	if reflect.DeepEqual(in, m.lastInput) {
+		return nil
+	}
+	m.lastInput = in
+	m.flash = "" // the form moved on: field messages say what is still wrong
+	m.draftGen++
+	gen := m.draftGen
+	return tea.Tick(m.s.DraftDelay, func(time.Time) tea.Msg { return draftTickMsg{gen} })
+}

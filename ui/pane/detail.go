@@ -1,0 +1,92 @@
+package pane
+
+import (
+	"strings"
+
+	"charm.land/lipgloss/v2"
+
+	"refdesk/state"
+	"refdesk/ui/theme"
+)
+
+// detailView shows everything about one referral and its transitions.
+func (m Model) detailView() string {
+	st := m.styles
+	r := m.detail.ref
+	w := max(20, m.width)
+	wrap := lipgloss.NewStyle().Width(w)
+	var b strings.Builder
+	b.WriteString(st.Title.Render("Referral #"+itoa64(r.ID)) + "  " + m.StatusWord(r) + "\n")
+	field := func(label, v string) {
+		if v == "" {
+			return
+		}
+		b.WriteString(wrap.Render(st.Label.Render(label+": ")+v) + "\n")
+	}
+	field("Patient", theme.Clean(r.PatientName)+" · MRN "+theme.Clean(r.PatientMRN)+dob(r.PatientDOB))
+	field("Direction", theme.Clean(r.Direction))
+	field("From", theme.Clean(provider(r.FromEHRID, r.FromName))+" (id "+theme.Clean(r.FromEHRID)+")")
+	field("To", theme.Clean(provider(r.ToEHRID, r.ToName))+" (id "+theme.Clean(r.ToEHRID)+")")
+	field("Priority", theme.Clean(r.Priority))
+	field("Reason", theme.CleanLines(r.Reason))
+	field("Diagnosis codes", theme.Clean(strings.Join(r.DiagnosisCodes, ", ")))
+	var docs []string
+	for _, d := range r.Documents {
+		docs = append(docs, theme.Clean(d.Name))
+	}
+	field("Documents", strings.Join(docs, ", "))
+	field("Sent by", theme.Clean(r.Sender))
+	field("Cobalt referral id", theme.Clean(r.ReferralID))
+	field("Job id", theme.Clean(r.JobID))
+	field("EHR id", theme.Clean(r.EHRID))
+	field("Documents in EHR", docsText(r))
+	if r.FailureReason != "" {
+		field("Failure", st.Error.Render(theme.Clean(r.FailureReason)))
+	}
+	if r.Attention != "" {
+		field("Needs attention", st.Warn.Render(theme.Clean(r.Attention)))
+	}
+	b.WriteString("\n" + st.Title.Render("History") + "\n")
+	for _, t := range m.detail.trans {
+		line := t.At.Local().Format("15:04:05") + "  " + t.From.Label() + " → " + t.To.Label()
+		if t.Cause != "" {
+			line += "  " + st.Muted.Render(theme.Clean(t.Cause))
+		}
+		b.WriteString(wrap.Render(line) + "\n")
+	}
+	if len(m.detail.trans) == 0 {
+		b.WriteString(st.Muted.Render("No transitions recorded.") + "\n")
+	}
+	hint := "esc back"
+	if r.Status == state.Failed || r.Status == state.NotSent {
+		hint += " · r reopen in the form"
+	}
+	b.WriteString("\n" + st.Muted.Render(hint))
+	return b.String()
+}
+
+func dob(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " · DOB " + theme.Clean(s)
+}
+
+func itoa64(n int64) string {
+	if n == 0 {
+		return "0"
+	}
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	var b []byte
+	for n > 0 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+		n /= 10
+	}
+	if neg {
+		b = append([]byte{'-'}, b...)
+	}
+	return string(b)
+}

@@ -1,0 +1,171 @@
+package pane
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"refdesk/api"
+	"refdesk/state"
+	"refdesk/ui/theme"
+)
+
+// View draws the list, or the open referral's details.
+func (m Model) View() string {
+	if m.detail != nil {
+		return m.detailView()
+	}
+	st := m.styles
+	w := max(20, m.width)
+	var b strings.Builder
+	vis := m.Visible()
+	head := fmt.Sprintf("Referrals · %d shown · filter: %s", len(vis), m.FilterName())
+	b.WriteString(st.Title.Render(head) + "\n")
+	lines := 1
+	if m.err != "" {
+		b.WriteString(st.Error.Render(m.err) + "\n")
+		lines++
+	}
+	if m.note != "" {
+		b.WriteString(lipgloss.NewStyle().Width(w).Render(st.Warn.Render(m.note)) + "\n")
+		lines += lipgloss.Height(lipgloss.NewStyle().Width(w).Render(m.note))
+	}
+	switch {
+	case !m.loaded && m.store != nil:
+		b.WriteString(st.Muted.Render("Loading…"))
+	case len(vis) == 0 && len(m.list) == 0:
+		b.WriteString(st.Muted.Render("No referrals yet. Those sent from this desk appear here, newest first."))
+	case len(vis) == 0:
+		b.WriteString(st.Muted.Render("No referral matches the filter “" + m.FilterName() + "” (f to change)."))
+	}
+	per := 3
+	room := max(1, (m.height-lines)/per)
+	start := 0
+	if m.cursor >= room {
+		start = m.cursor - room + 1
+	}
+	for i := start; i < len(vis) && i < start+room; i++ {
+		b.WriteString(m.row(vis[i], w, i == m.cursor))
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// StatusWord is the status as a word (never colour alone), with a spinner
+// while in flight.
+func (m Model) StatusWord(r state.Referral) string {
+	st := m.styles
+	word := strings.ToUpper(r.Status.Label())
+	switch r.Status {
+	case state.Submitting, state.Processing:
+		return st.Warn.Render(word) + " " + m.spin.View()
+	case state.Completed:
+		return st.OK.Render(word + " ✓")
+	case state.Failed, state.NotSent:
+		return st.Error.Render(word + " ✗")
+	case state.Unknown:
+		return st.Warn.Render(word + " ?")
+	}
+	return word
+}
+
+func (m Model) row(r state.Referral, w int, cur bool) string {
+	st := m.styles
+	prio := ""
+	switch r.Priority {
+	case api.PriorityUrgent:
+		prio = " " + st.Urgent.Render("URGENT !")
+	case api.PriorityStat:
+		prio = " " + st.Stat.Render("STAT !!")
+	}
+	l1 := fmt.Sprintf("%s  %s%s  %s", m.StatusWord(r), theme.Clean(orDash(r.PatientName)), prio,
+		st.Muted.Render(m.elapsed(r)+" · #"+itoa64(r.ID)))
+	l2 := theme.Clean(r.Direction) + " · " + theme.Clean(provider(r.FromEHRID, r.FromName)) + " → " +
+		theme.Clean(provider(r.ToEHRID, r.ToName))
+	var l3 []string
+	if r.EHRID != "" {
+		l3 = append(l3, "EHR id "+theme.Clean(r.EHRID))
+	}
+	if d := docsText(r); d != "" {
+		l3 = append(l3, d)
+	}
+	if r.FailureReason != "" {
+		l3 = append(l3, st.Error.Render("Failed: "+theme.Clean(r.FailureReason)))
+	}
+	if r.Attention != "" {
+		l3 = append(l3, st.Warn.Render("⚠ "+theme.Clean(r.Attention)))
+	}
+	mark := "  "
+	if cur {
+		mark = st.Focused.Render("▸ ")
+	}
+	return mark + ansi.Truncate(l1, w-2, "…") + "\n  " + ansi.Truncate(l2, w-2, "…") + "\n  " +
+		ansi.Truncate(strings.Join(l3, " · "), w-2, "…") + "\n"
+}
+
+func docsText(r state.Referral) string {
+	if r.DocumentsAttached == nil && r.DocumentsFailed == nil {
+		if len(r.Documents) > 0 {
+			return fmt.Sprintf("%d doc(s) sent", len(r.Documents))
+		}
+		return ""
+	}
+	a, f := 0, 0
+	if r.DocumentsAttached != nil {
+		a = *r.DocumentsAttached
+	}
+	if r.DocumentsFailed != nil {
+		f = *r.DocumentsFailed
+	}
+	return fmt.Sprintf("docs %d attached, %d failed", a, f)
+}
+
+func provider(id, name string) string {
+	switch {
+	case id == api.NoProvider:
+		return "no provider"
+	case name != "":
+		return name
+	case id != "":
+		return "id " + id
+	}
+	return "—"
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+// elapsed is how long the referral has taken: until now while in flight,
+// until its last change once it is done.
+func (m Model) elapsed(r state.Referral) string {
+	if r.CreatedAt.IsZero() {
+		return ""
+	}
+	end := m.now()
+	if r.Status.Terminal() || r.Status == state.NotSent {
+		end = r.UpdatedAt
+	}
+	return Duration(end.Sub(r.CreatedAt))
+}
+
+// Duration writes a short duration: 14s, 3m05s, 2h10m.
+func Duration(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}

@@ -1,0 +1,273 @@
+// Package picker is the fuzzy picker the form uses for the patient and the
+// two providers: type to filter (the search runs in a tea.Cmd and answers
+// older than the last keystroke are dropped, so typing never waits), matched
+// characters highlighted, the count of matches, recent choices first when
+// the query is empty, an explicit "No provider on this side" row for
+// providers and, for patients, "Ask Cobalt" when nothing matches locally.
+package picker
+
+import (
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"refdesk/api"
+	"refdesk/state"
+	"refdesk/ui/theme"
+)
+
+// Source is what a picker searches: *state.Index satisfies it.
+type Source interface {
+	Search(query string, limit int) state.Result
+	Touch(key string)
+	Lookup(key string) (state.Entry, bool)
+	Len() int
+}
+
+// Choice is what was picked. Key is the EHR id or MRN, or api.NoProvider.
+type Choice struct {
+	Key    string
+	Name   string
+	Detail string
+}
+
+// None reports whether the choice is "No provider on this side".
+func (c Choice) None() bool { return c.Key == api.NoProvider }
+
+// Empty reports whether nothing is chosen.
+func (c Choice) Empty() bool { return c.Key == "" }
+
+// Config sets a picker up.
+type Config struct {
+	ID        int    // tags async answers; unique among a form's pickers
+	Label     string // "Patient", "From", "To"
+	AllowNone bool   // offer "No provider on this side"
+	Patients  bool   // normalise dates of birth; offer to ask Cobalt
+	Limit     int    // rows kept per search (default 50)
+	// Remote asks Cobalt for patients matching the query and returns how
+	// many it found (state adds them to the index). Run inside a tea.Cmd.
+	Remote func(query string) (int, error)
+}
+
+// ChosenMsg says the user picked something in picker ID.
+type ChosenMsg struct {
+	ID     int
+	Choice Choice
+}
+
+type resultMsg struct {
+	id, seq int
+	res     state.Result
+}
+
+type remoteMsg struct {
+	id, seq int
+	query   string
+	n       int
+	err     error
+}
+
+type rowKind int
+
+const (
+	rowEntry rowKind = iota
+	rowNone
+	rowAsk
+)
+
+type row struct {
+	kind  rowKind
+	match state.Match
+}
+
+// Model is one picker. It is a value; the form keeps it in a field.
+type Model struct {
+	cfg     Config
+	src     Source
+	title   string // which directory it searches
+	styles  *theme.Styles
+	keys    *theme.Keys
+	input   textinput.Model
+	seq     int // of the last search asked for
+	res     state.Result
+	loaded  bool // res answers seq
+	cursor  int
+	chosen  Choice
+	focused bool
+	note    string // remote search status, said plainly
+	asking  bool
+}
+
+// New builds a picker over src.
+func New(cfg Config, src Source, st *theme.Styles, keys *theme.Keys) Model {
+	if cfg.Limit <= 0 {
+		cfg.Limit = 50
+	}
+	in := textinput.New()
+	in.Prompt = "› "
+	in.Placeholder = "type to search"
+	in.SetStyles(st.TextInput)
+	in.CharLimit = 120
+	return Model{cfg: cfg, src: src, styles: st, keys: keys, input: in}
+}
+
+// SetSource points the picker at another directory (direction changed) and
+// says which one in its title.
+func (m *Model) SetSource(src Source, title string) {
+	m.src, m.title = src, title
+	m.loaded = false
+}
+
+// SetStyles applies new styles (the background colour arrived).
+func (m *Model) SetStyles(st *theme.Styles) {
+	m.styles = st
+	m.input.SetStyles(st.TextInput)
+}
+
+// Title says which directory the picker searches.
+func (m Model) Title() string { return m.title }
+
+// Chosen is the current choice (Empty when none).
+func (m Model) Chosen() Choice { return m.chosen }
+
+// SetChosen restores a choice (a draft, a reopened referral).
+func (m *Model) SetChosen(c Choice) { m.chosen = c }
+
+// Clear forgets the choice.
+func (m *Model) Clear() { m.chosen = Choice{} }
+
+// Query is what the user typed.
+func (m Model) Query() string { return m.input.Value() }
+
+// SetQuery sets the typed text (restoring a draft) without searching.
+func (m *Model) SetQuery(q string) { m.input.SetValue(q); m.loaded = false }
+
+// Focused reports whether the picker has the keyboard.
+func (m Model) Focused() bool { return m.focused }
+
+// Focus gives the picker the keyboard and searches for the current query.
+func (m *Model) Focus() tea.Cmd {
+	m.focused = true
+	return tea.Batch(m.input.Focus(), m.search())
+}
+
+// Blur takes the keyboard away.
+func (m *Model) Blur() { m.focused = false; m.input.Blur() }
+
+// Refresh searches again (after a sync replaced the index's contents).
+func (m *Model) Refresh() tea.Cmd { return m.search() }
+
+// Result is the last search's answer and whether it is current.
+func (m Model) Result() (state.Result, bool) { return m.res, m.loaded }
+
+func (m *Model) search() tea.Cmd {
+	m.seq++
+	seq, id, src, limit := m.seq, m.cfg.ID, m.src, m.cfg.Limit
+	q := m.input.Value()
+	if m.cfg.Patients {
+		q = NormalizeQuery(q)
+	}
+	if src == nil {
+		return nil
+	}
+	return func() tea.Msg { return resultMsg{id: id, seq: seq, res: src.Search(q, limit)} }
+}
+
+// Update handles keys when focused and the answers of its own searches.
+func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case resultMsg:
+		if msg.id == m.cfg.ID && msg.seq == m.seq {
+			m.res, m.loaded = msg.res, true
+			m.cursor = m.firstCursor()
+		}
+		return m, nil
+	case remoteMsg:
+		if msg.id != m.cfg.ID {
+			return m, nil
+		}
+		m.asking = false
+		switch {
+		case msg.err != nil:
+			m.note = "Could not ask Cobalt: " + theme.Clean(msg.err.Error()) + ". Try again with Enter."
+		case msg.n == 0:
+			m.note = "Cobalt has no synced patient matching “" + theme.Clean(msg.query) +
+				"”. A referral needs a patient already synced to Cobalt: add or sync the patient in the EHR first."
+		default:
+			m.note = "Cobalt found " + plural(msg.n, "patient") + "; now in the list."
+			return m, m.search()
+		}
+		return m, nil
+	case tea.KeyPressMsg:
+		if !m.focused {
+			return m, nil
+		}
+		rows := m.rows()
+		switch {
+		case key.Matches(msg, m.keys.Up):
+			if m.cursor > 0 {
+				m.cursor--
+			}
+			return m, nil
+		case key.Matches(msg, m.keys.Down):
+			if m.cursor < len(rows)-1 {
+				m.cursor++
+			}
+			return m, nil
+		case key.Matches(msg, m.keys.Choose):
+			return m.choose(rows)
+		}
+		before := m.input.Value()
+		var cmd tea.Cmd
+		m.input, cmd = m.input.Update(msg)
+		if m.input.Value() != before {
+			m.note = ""
+			return m, tea.Batch(cmd, m.search())
+		}
+		return m, cmd
+	case tea.PasteMsg:
+		if !m.focused {
+			return m, nil
+		}
+		var cmd tea.Cmd
+		m.input, cmd = m.input.Update(msg)
+		return m, tea.Batch(cmd, m.search())
+	}
+	return m, nil
+}
+
+func (m Model) choose(rows []row) (Model, tea.Cmd) {
+	if m.cursor < 0 || m.cursor >= len(rows) {
+		return m, nil
+	}
+	r := rows[m.cursor]
+	switch r.kind {
+	case rowNone:
+		m.chosen = Choice{Key: api.NoProvider, Name: "No provider on this side"}
+	case rowAsk:
+		return m, m.askRemote()
+	default:
+		e := r.match.Entry
+		m.chosen = Choice{Key: e.Key, Name: e.Name, Detail: e.Detail}
+	}
+	id, c, src := m.cfg.ID, m.chosen, m.src
+	return m, func() tea.Msg {
+		if src != nil && !c.None() {
+			src.Touch(c.Key)
+		}
+		return ChosenMsg{ID: id, Choice: c}
+	}
+}
+
+func (m *Model) askRemote() tea.Cmd {
+	if m.cfg.Remote == nil || m.asking {
+		return nil
+	}
+	m.asking = true
+	m.note = "Asking Cobalt…"
+	id, seq, q, remote := m.cfg.ID, m.seq, m.input.Value(), m.cfg.Remote
+	return func() tea.Msg {
+		n, err := remote(q)
+		return remoteMsg{id: id, seq: seq, query: q, n: n, err: err}
+	}
+}

@@ -1,0 +1,219 @@
+package picker
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+
+	"refdesk/api"
+	"refdesk/state"
+	"refdesk/ui/internal/uitest"
+	"refdesk/ui/theme"
+)
+
+func referring(n int) *state.Index {
+	var es []state.Entry
+	es = append(es, state.ReferringProviderEntry(api.ReferringProvider{EHRID: "5521", Name: "Alvarez, Maria",
+		Speciality: "Cardiology", AddressCity: "Springfield", AddressState: "IL", NPI: "1234567890"}))
+	for i := 0; i < n-1; i++ {
+		es = append(es, state.ReferringProviderEntry(api.ReferringProvider{EHRID: fmt.Sprint(9000 + i),
+			Name: fmt.Sprintf("Zed%04d, Quinn", i), Speciality: "Dermatology", AddressCity: "Peoria", NPI: fmt.Sprint(1000000000 + i)}))
+	}
+	return state.NewIndex(es)
+}
+
+func patients() *state.Index {
+	return state.NewIndex([]state.Entry{
+		state.PatientEntry(api.Patient{FirstName: "John", LastName: "Doe", DOB: "1980-05-15", MRN: "414421"}),
+		state.PatientEntry(api.Patient{FirstName: "Jane", LastName: "Roe", DOB: "1975-01-02", MRN: "777001"}),
+	})
+}
+
+type harness struct {
+	m Model
+	d *uitest.Driver
+}
+
+func newHarness(t *testing.T, cfg Config, src Source) *harness {
+	st := theme.New(true, true)
+	keys := theme.DefaultKeys()
+	h := &harness{m: New(cfg, src, &st, &keys)}
+	h.m.SetSource(src, "test directory")
+	h.d = uitest.New(t, func(msg tea.Msg) tea.Cmd {
+		var cmd tea.Cmd
+		h.m, cmd = h.m.Update(msg)
+		return cmd
+	})
+	h.d.Run(h.m.Focus())
+	h.d.Settle()
+	return h
+}
+
+func (h *harness) view() string { return uitest.Plain(h.m.View(100, 12)) }
+
+func TestProviderPickerFiltersCountsHighlightsAndChooses(t *testing.T) {
+	h := newHarness(t, Config{ID: 2, AllowNone: true}, referring(5000))
+	if got := h.m.Count(); got != "5,000 in directory · recent first" {
+		t.Fatalf("empty query count = %q", got)
+	}
+	h.d.Type("alvarez")
+	res, ok := h.m.Result()
+	if !ok || res.Total != 1 || res.Matches[0].Entry.Key != "5521" {
+		t.Fatalf("search alvarez: %+v ok=%v", res, ok)
+	}
+	if got := h.m.Count(); got != "1 of 5,000" {
+		t.Fatalf("count = %q", got)
+	}
+	v := h.view()
+	for _, want := range []string{"No provider on this side", "Alvarez, Maria · Cardiology · Springfield, IL · NPI 1234567890 · EHR 5521", "1 of 5,000"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, v)
+		}
+	}
+	// Matched characters are drawn with the Match style (bold+underline even without colour).
+	styled := h.m.View(100, 12)
+	if !strings.Contains(styled, "\x1b[1;4") {
+		t.Errorf("no highlighted match in styled view: %q", styled)
+	}
+	var chosen *ChosenMsg
+	h.d = uitest.New(t, func(msg tea.Msg) tea.Cmd {
+		if c, ok := msg.(ChosenMsg); ok {
+			chosen = &c
+		}
+		var cmd tea.Cmd
+		h.m, cmd = h.m.Update(msg)
+		return cmd
+	})
+	h.d.Press("enter")
+	if chosen == nil || chosen.Choice.Key != "5521" || chosen.ID != 2 {
+		t.Fatalf("chosen = %+v", chosen)
+	}
+}
+
+func TestNoProviderChoiceSendsZero(t *testing.T) {
+	h := newHarness(t, Config{ID: 3, AllowNone: true}, referring(10))
+	h.d.Type("alv")
+	h.d.Press("up", "enter") // the "No provider" row sits above the best match
+	if c := h.m.Chosen(); c.Key != api.NoProvider || !c.None() {
+		t.Fatalf("chosen = %+v, want none (%q)", c, api.NoProvider)
+	}
+	if s := h.m.Chosen().Summary(); !strings.Contains(s, `No provider on this side (sends "0")`) {
+		t.Fatalf("summary %q", s)
+	}
+}
+
+func TestRecentFirstWhenEmpty(t *testing.T) {
+	ix := referring(50)
+	h := newHarness(t, Config{ID: 2, AllowNone: true}, ix)
+	h.d.Type("zed0042")
+	h.d.Press("enter")
+	if h.m.Chosen().Key != "9042" {
+		t.Fatalf("chose %+v", h.m.Chosen())
+	}
+	h.m.SetQuery("")
+	h.d.Run(h.m.Refresh())
+	h.d.Settle()
+	res, _ := h.m.Result()
+	if len(res.Matches) == 0 || res.Matches[0].Entry.Key != "9042" {
+		t.Fatalf("recent not first: %+v", res.Matches[:min(3, len(res.Matches))])
+	}
+}
+
+func TestStaleAnswersDropped(t *testing.T) {
+	h := newHarness(t, Config{ID: 2}, referring(100))
+	h.m.input.SetValue("alvarez")
+	cmd1 := h.m.search() // seq n
+	h.m.input.SetValue("zed0001")
+	cmd2 := h.m.search() // seq n+1
+	// The newer answer arrives first, then the older one: the older is dropped.
+	h.m, _ = h.m.Update(cmd2())
+	h.m, _ = h.m.Update(cmd1())
+	res, _ := h.m.Result()
+	if res.Query != "zed0001" {
+		t.Fatalf("stale answer applied: query %q", res.Query)
+	}
+}
+
+func TestPatientDOBTypedEitherWay(t *testing.T) {
+	for _, q := range []string{"05/15/1980", "1980-05-15", "5/15/1980"} {
+		h := newHarness(t, Config{ID: 1, Patients: true}, patients())
+		h.d.Type(q)
+		res, _ := h.m.Result()
+		if res.Total == 0 || res.Matches[0].Entry.Key != "414421" {
+			t.Errorf("query %q: %+v", q, res)
+		}
+	}
+}
+
+func TestPatientNotSyncedAsksCobalt(t *testing.T) {
+	ix := patients()
+	var asked []string
+	remote := func(q string) (int, error) {
+		asked = append(asked, q)
+		if q == "Smith" {
+			return 0, nil
+		}
+		if q == "Broken" {
+			return 0, errors.New("connection refused")
+		}
+		ix.Replace(append(entries(ix), state.PatientEntry(api.Patient{FirstName: "Ann", LastName: "Quill", DOB: "1990-02-03", MRN: "555"})))
+		return 1, nil
+	}
+	h := newHarness(t, Config{ID: 1, Patients: true, Remote: remote}, ix)
+	h.d.Type("Smith")
+	if v := h.view(); !strings.Contains(v, "the patient is not synced here") || !strings.Contains(v, "Ask Cobalt for “Smith”") {
+		t.Fatalf("view:\n%s", v)
+	}
+	h.d.Press("enter")
+	if v := h.view(); !strings.Contains(v, "Cobalt has no synced patient matching “Smith”") {
+		t.Fatalf("after asking:\n%s", v)
+	}
+	h.m.SetQuery("")
+	h.d.Type("Quill")
+	h.d.Press("enter") // Ask Cobalt: it finds Ann Quill, now in the index
+	res, _ := h.m.Result()
+	if res.Total != 1 || res.Matches[0].Entry.Key != "555" {
+		t.Fatalf("after remote: %+v (asked %v)\n%s", res, asked, h.view())
+	}
+	if v := h.view(); !strings.Contains(v, "Cobalt found 1 patient; now in the list.") {
+		t.Fatalf("view:\n%s", v)
+	}
+}
+
+func entries(ix *state.Index) []state.Entry {
+	r := ix.Search("", ix.Len())
+	var out []state.Entry
+	for _, m := range r.Matches {
+		out = append(out, m.Entry)
+	}
+	return out
+}
+
+func TestHighlightSanitizesWithoutMovingOffsets(t *testing.T) {
+	st := theme.New(true, true)
+	got := uitest.Plain(highlight("a\x1b[31mb", []int{6}, st.Match))
+	if strings.Contains(got, "\x1b") || got != "a [31mb" {
+		t.Fatalf("highlight = %q", got)
+	}
+}
+
+func TestNormalizeAndPatientQuery(t *testing.T) {
+	if got := NormalizeQuery("doe 05/15/1980"); got != "doe 1980-05-15" {
+		t.Fatalf("NormalizeQuery = %q", got)
+	}
+	q := PatientQuery("Doe, John 05/15/1980")
+	if q.LastName != "Doe" || q.FirstName != "John" || q.DOB != "1980-05-15" {
+		t.Fatalf("PatientQuery = %+v", q)
+	}
+	q = PatientQuery("414421")
+	if q.MRN != "414421" || q.LastName != "" {
+		t.Fatalf("PatientQuery MRN = %+v", q)
+	}
+	q = PatientQuery("John Doe")
+	if q.FirstName != "John" || q.LastName != "Doe" {
+		t.Fatalf("PatientQuery names = %+v", q)
+	}
+}

@@ -1,0 +1,115 @@
+package picker
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+
+	"refdesk/api"
+)
+
+var (
+	usDate  = regexp.MustCompile(`^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$`)
+	isoDate = regexp.MustCompile(`^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})$`)
+)
+
+// NormalizeQuery rewrites dates of birth as the index holds them
+// (YYYY-MM-DD), whichever way the user typed them: 05/15/1980, 5/15/1980,
+// 05-15-1980 and 1980/5/15 all become 1980-05-15. Other words are kept.
+func NormalizeQuery(q string) string {
+	words := strings.Fields(q)
+	for i, w := range words {
+		if d, ok := ParseDate(w); ok {
+			words[i] = d
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// ParseDate reads a date written month-first (US) or year-first and returns
+// it as YYYY-MM-DD.
+func ParseDate(w string) (string, bool) {
+	if m := usDate.FindStringSubmatch(w); m != nil {
+		return m[3] + "-" + pad2(m[1]) + "-" + pad2(m[2]), validMD(m[1], m[2])
+	}
+	if m := isoDate.FindStringSubmatch(w); m != nil {
+		return m[1] + "-" + pad2(m[2]) + "-" + pad2(m[3]), validMD(m[2], m[3])
+	}
+	return "", false
+}
+
+func pad2(s string) string {
+	if len(s) == 1 {
+		return "0" + s
+	}
+	return s
+}
+
+func validMD(m, d string) bool {
+	mm, dd := atoi(m), atoi(d)
+	return mm >= 1 && mm <= 12 && dd >= 1 && dd <= 31
+}
+
+func atoi(s string) int {
+	n := 0
+	for _, r := range s {
+		n = n*10 + int(r-'0')
+	}
+	return n
+}
+
+// PatientQuery turns what the user typed into GET /v1/patients' filters: a
+// date becomes dob, a word of digits the MRN, "Last, First" or "First Last"
+// the names (Cobalt matches names partially, case-insensitively).
+func PatientQuery(q string) api.PatientQuery {
+	var pq api.PatientQuery
+	var names []string
+	lastFirst := strings.Contains(q, ",")
+	for _, w := range strings.Fields(strings.ReplaceAll(q, ",", " , ")) {
+		if w == "," {
+			names = append(names, w)
+			continue
+		}
+		if d, ok := ParseDate(w); ok {
+			pq.DOB = d
+			continue
+		}
+		if isDigits(w) {
+			pq.MRN = w
+			continue
+		}
+		names = append(names, w)
+	}
+	var before, after []string
+	comma := false
+	for _, n := range names {
+		if n == "," {
+			comma = true
+			continue
+		}
+		if comma {
+			after = append(after, n)
+		} else {
+			before = append(before, n)
+		}
+	}
+	switch {
+	case lastFirst:
+		pq.LastName, pq.FirstName = strings.Join(before, " "), strings.Join(after, " ")
+	case len(before) == 1:
+		pq.LastName = before[0]
+	case len(before) > 1:
+		pq.FirstName = strings.Join(before[:len(before)-1], " ")
+		pq.LastName = before[len(before)-1]
+	}
+	return pq
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if !unicode.IsDigit(r) {
+			return false
+		}
+	}
+	return s != ""
+}

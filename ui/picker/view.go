@@ -1,0 +1,146 @@
+package picker
+
+import (
+	"strconv"
+	"strings"
+	"unicode"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"refdesk/ui/theme"
+)
+
+// Summary is the one-line form of the choice, for a field without focus and
+// for the review.
+func (c Choice) Summary() string {
+	switch {
+	case c.Empty():
+		return "— none chosen —"
+	case c.None():
+		return "No provider on this side (sends \"0\")"
+	}
+	s := theme.Clean(c.Name)
+	if c.Detail != "" {
+		s += " · " + theme.Clean(c.Detail)
+	}
+	if strings.Contains(c.Detail, c.Key) {
+		return s // the MRN is in a patient's detail already
+	}
+	return s + " · id " + theme.Clean(c.Key)
+}
+
+// Count says how many entries match, "23 of 5,000".
+func (m Model) Count() string {
+	if !m.loaded {
+		return "searching…"
+	}
+	if strings.TrimSpace(m.input.Value()) == "" {
+		return thousands(m.res.Size) + " in directory · recent first"
+	}
+	return thousands(m.res.Total) + " of " + thousands(m.res.Size)
+}
+
+// View draws the picker in width columns and at most height lines (the
+// list shrinks first).
+func (m Model) View(width, height int) string {
+	st := m.styles
+	var b strings.Builder
+	count := m.Count()
+	m.input.SetWidth(max(10, width-lipgloss.Width(count)-6))
+	b.WriteString(m.input.View())
+	b.WriteString("  " + st.Muted.Render(count) + "\n")
+	if !m.chosen.Empty() {
+		b.WriteString(st.OK.Render("✓ chosen: ") + ansi.Truncate(m.chosen.Summary(), max(10, width-11), "…") + "\n")
+	}
+	used := strings.Count(b.String(), "\n")
+	noteLines := 0
+	if m.note != "" || m.offerAsk() {
+		noteLines = 2
+	}
+	avail := max(1, height-used-noteLines)
+	rows := m.rows()
+	start := 0
+	if m.cursor >= avail {
+		start = m.cursor - avail + 1
+	}
+	for i := start; i < len(rows) && i < start+avail; i++ {
+		line := m.rowView(rows[i], width-2)
+		if i == m.cursor {
+			b.WriteString(st.Cursor.Render("▸") + " " + line + "\n")
+		} else {
+			b.WriteString("  " + line + "\n")
+		}
+	}
+	if m.loaded && len(m.res.Matches) == 0 && m.input.Value() != "" && !m.cfg.Patients {
+		b.WriteString(st.Muted.Render("  No match. Change the search, or choose “No provider on this side”.") + "\n")
+	}
+	note := m.note
+	if m.loaded && m.offerAsk() && note == "" {
+		note = "No patient on this desk matches “" + theme.Clean(m.input.Value()) +
+			"”: the patient is not synced here. Enter asks Cobalt."
+	}
+	if note != "" {
+		b.WriteString(lipgloss.NewStyle().Width(width).Render(st.Warn.Render(note)) + "\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func (m Model) rowView(r row, width int) string {
+	st := m.styles
+	switch r.kind {
+	case rowNone:
+		return ansi.Truncate("— No provider on this side (sends \"0\")", width, "…")
+	case rowAsk:
+		return ansi.Truncate("↗ Ask Cobalt for “"+theme.Clean(m.input.Value())+"”", width, "…")
+	}
+	e := r.match.Entry
+	suffix := ""
+	if e.Inactive {
+		suffix = " [INACTIVE]"
+	}
+	text := highlight(e.Text, r.match.Positions, st.Match)
+	return ansi.Truncate(text, max(5, width-len(suffix)), "…") + st.Warn.Render(suffix)
+}
+
+// highlight draws text with the runes at byte offsets pos in style hl,
+// replacing control characters (Clean's rule) without moving the offsets.
+func highlight(text string, pos []int, hl lipgloss.Style) string {
+	set := make(map[int]bool, len(pos))
+	for _, p := range pos {
+		set[p] = true
+	}
+	var b, run strings.Builder
+	flush := func() {
+		if run.Len() > 0 {
+			b.WriteString(hl.Render(run.String()))
+			run.Reset()
+		}
+	}
+	for i, r := range text {
+		if unicode.IsControl(r) || r == unicode.ReplacementChar || (r >= 0x202a && r <= 0x202e) ||
+			(r >= 0x2066 && r <= 0x2069) {
+			r = ' '
+		}
+		if set[i] {
+			run.WriteRune(r)
+			continue
+		}
+		flush()
+		b.WriteRune(r)
+	}
+	flush()
+	return b.String()
+}
+
+// thousands writes n with commas: 5000 → "5,000".
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

@@ -1,0 +1,251 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"refdesk/api"
+	"refdesk/state"
+	"refdesk/ui/form"
+	"refdesk/ui/pane"
+	"refdesk/ui/picker"
+	"refdesk/ui/theme"
+)
+
+// review is the review step: what will be sent, state's checks, the
+// duplicate warning, and the answer of the submit.
+type review struct {
+	seq               int
+	in                state.ReferralInput
+	patient, from, to picker.Choice
+	checking          bool
+	checkErr          string
+	dup               *state.Referral
+	confirmed         bool
+	sending           bool
+	result            string
+	notSent           int64 // the local id of this input's Not sent referral: Enter resends it
+}
+
+type reviewCheckedMsg struct {
+	seq int
+	err error
+	dup *state.Referral
+}
+
+type submittedMsg struct {
+	seq int
+	ref state.Referral
+	err error
+}
+
+// toReview validates the whole form (Ctrl-S) and opens the review, with
+// state's checks running in the background.
+func (m *Model) toReview() tea.Cmd {
+	msg, cmd := m.form.ValidateAll()
+	if msg != "" {
+		m.onPane = false
+		m.setFlash(msg, true)
+		return cmd
+	}
+	seq := 1
+	if m.review != nil {
+		seq = m.review.seq + 1
+	}
+	p, f, t := m.form.Chosen()
+	r := &review{seq: seq, in: m.form.Input(), patient: p, from: f, to: t, checking: true}
+	m.review, m.screen, m.onPane = r, screenReview, false
+	m.setFlash("", false)
+	d, ctx, in := m.s.Desk, m.ctx, r.in
+	if d == nil {
+		r.checking = false
+		return nil
+	}
+	return func() tea.Msg {
+		if err := d.Check(in); err != nil {
+			return reviewCheckedMsg{seq: seq, err: err}
+		}
+		dup, err := d.FindDuplicate(ctx, in)
+		return reviewCheckedMsg{seq: seq, dup: dup, err: err}
+	}
+}
+
+func (m *Model) reviewKey(k tea.KeyPressMsg) tea.Cmd {
+	r := m.review
+	switch {
+	case key.Matches(k, m.keys.Edit):
+		if r.sending {
+			return nil
+		}
+		m.screen = screenMain
+		return m.form.FocusField(m.form.Focus())
+	case key.Matches(k, m.keys.Confirm) && r.dup != nil && !r.sending:
+		r.confirmed = true
+		return m.send()
+	case key.Matches(k, m.keys.Submit):
+		switch {
+		case r.sending:
+		case r.checking:
+			r.result = "Still checking the referral; a moment."
+		case r.checkErr != "":
+			r.result = "This cannot be sent as it is: esc to edit."
+		case r.dup != nil && !r.confirmed:
+			r.result = "This looks like a duplicate: press y to send it anyway, or esc to edit."
+		default:
+			return m.send()
+		}
+	}
+	return nil
+}
+
+func (m *Model) send() tea.Cmd {
+	r := m.review
+	d, ctx, user, in, seq := m.s.Desk, m.ctx, m.s.User, r.in, r.seq
+	if d == nil {
+		return nil
+	}
+	r.sending, r.result = true, "Sending…"
+	if id := r.notSent; id != 0 {
+		return func() tea.Msg {
+			ref, err := d.Resend(ctx, user, id)
+			return submittedMsg{seq: seq, ref: ref, err: err}
+		}
+	}
+	return func() tea.Msg {
+		ref, err := d.Submit(ctx, user, in)
+		return submittedMsg{seq: seq, ref: ref, err: err}
+	}
+}
+
+// reviewMsg handles the review's async answers; ok is false otherwise.
+func (m *Model) reviewMsg(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case reviewCheckedMsg:
+		if m.review == nil || msg.seq != m.review.seq {
+			return nil, true
+		}
+		m.review.checking = false
+		m.review.dup = msg.dup
+		if msg.err != nil {
+			m.review.checkErr = theme.Clean(msg.err.Error())
+		}
+		return nil, true
+	case submittedMsg:
+		if m.review == nil || msg.seq != m.review.seq {
+			return nil, true
+		}
+		return m.submitted(msg), true
+	}
+	return nil, false
+}
+
+// submitted reports the answer of Desk.Submit: sent (the form is emptied
+// and the draft forgotten), or why not (the form is kept).
+func (m *Model) submitted(msg submittedMsg) tea.Cmd {
+	r := m.review
+	r.sending = false
+	ref := msg.ref
+	m.log.Info("submit", "local_id", ref.ID, "status", string(ref.Status), "err", msg.err != nil)
+	errText := theme.Clean(ref.FailureReason)
+	if msg.err != nil {
+		errText = theme.Clean(msg.err.Error())
+	}
+	switch {
+	case msg.err == nil && (ref.Status == state.Processing || ref.Status == state.Submitting || ref.Status == state.Completed):
+		m.setFlash(fmt.Sprintf("Sent: referral #%d is %s. Follow it in the Referrals pane.", ref.ID, strings.ToUpper(ref.Status.Label())), false)
+	case ref.Status == state.Unknown:
+		m.setFlash(fmt.Sprintf("Cobalt's answer for referral #%d was lost. It is being checked (Unknown in the pane): do not send it again.", ref.ID), true)
+	case ref.Status == state.Failed:
+		r.result = "Cobalt refused it: " + errText + " — esc to edit."
+		return nil
+	case ref.Status == state.NotSent:
+		r.notSent = ref.ID
+		r.result = "Not sent: " + errText + ". Nothing reached Cobalt; enter to try again, esc to edit."
+		return nil
+	default:
+		r.result = "Not sent: " + errText + " — esc to edit."
+		return nil
+	}
+	m.screen = screenMain
+	m.review = nil
+	cmd := m.form.Reset()
+	m.lastInput = m.form.Input()
+	m.savedGen = m.draftGen
+	return tea.Batch(cmd, m.discardDraft())
+}
+
+// reviewView shows exactly what will be sent.
+func (m *Model) reviewView(w int) string {
+	st, r := m.styles, m.review
+	wrap := lipgloss.NewStyle().Width(w)
+	var b strings.Builder
+	b.WriteString(st.Title.Render("Review — exactly what will be sent to Cobalt") + "\n\n")
+	row := func(label, v string) {
+		b.WriteString(lipgloss.JoinHorizontal(lipgloss.Top, st.Label.Render(fmt.Sprintf("%-16s", label)),
+			lipgloss.NewStyle().Width(max(10, w-16)).Render(v)) + "\n")
+	}
+	fromDir, toDir, _ := api.DirectoryFor(r.in.Direction)
+	row("Patient", r.patient.Summary())
+	row("Direction", r.in.Direction)
+	dir := func(c picker.Choice, d string) string {
+		if c.None() {
+			return ""
+		}
+		return st.Muted.Render(" (" + d + ")")
+	}
+	row("From", r.from.Summary()+dir(r.from, fromDir))
+	row("To", r.to.Summary()+dir(r.to, toDir))
+	prio := r.in.Priority
+	switch prio {
+	case api.PriorityUrgent:
+		prio = st.Urgent.Render("URGENT !")
+	case api.PriorityStat:
+		prio = st.Stat.Render("STAT !!")
+	}
+	row("Priority", prio)
+	row("Reason", theme.CleanLines(r.in.Reason))
+	codes := "none"
+	if len(r.in.DiagnosisCodes) > 0 {
+		codes = theme.Clean(strings.Join(r.in.DiagnosisCodes, ", "))
+	}
+	row("Diagnosis codes", codes)
+	if len(r.in.Documents) == 0 {
+		row("Documents", "none")
+	}
+	for i, d := range r.in.Documents {
+		label := ""
+		if i == 0 {
+			label = "Documents"
+		}
+		row(label, theme.Clean(d.Name)+"  "+api.HumanBytes(d.Size))
+	}
+	size := form.BodySize(r.in)
+	row("Request size", api.HumanBytes(size)+" of "+api.HumanBytes(api.MaxRequestBytes))
+	b.WriteString("\n")
+	switch {
+	case r.checking:
+		b.WriteString(st.Muted.Render("Checking against the directories…") + "\n")
+	case r.checkErr != "":
+		b.WriteString(wrap.Render(st.Error.Render("✗ "+r.checkErr)) + "\n")
+	case r.dup != nil:
+		d := r.dup
+		b.WriteString(wrap.Render(st.Warn.Render(fmt.Sprintf(
+			"⚠ Possible duplicate: referral #%d for this patient to the same provider with the same reason was sent %s ago (%s). Press y to send anyway, esc to edit.",
+			d.ID, pane.Duration(m.now().Sub(d.CreatedAt)), d.Status.Label()))) + "\n")
+	default:
+		b.WriteString(st.OK.Render("✓ Ready to send.") + "\n")
+	}
+	if r.result != "" {
+		style := st.Muted
+		if strings.HasPrefix(r.result, "Not sent") || strings.HasPrefix(r.result, "Cobalt refused") {
+			style = st.Error
+		}
+		b.WriteString(wrap.Render(style.Render(r.result)) + "\n")
+	}
+	b.WriteString("\n" + st.Muted.Render("enter send · esc edit"))
+	return b.String()
+}

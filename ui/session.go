@@ -1,0 +1,47 @@
+// Package ui is the referral desk's screen: a root model that owns the
+// window size, the global keys, the header, the layout (form and live pane
+// side by side from 120 columns, as two tabs below), the review step, the
+// draft that is saved as it is typed, and the directory sync. The parts live
+// in sub-packages: ui/form (with ui/picker and ui/files), ui/pane, and
+// ui/theme (styles, keymap, Clean). Side effects happen only inside
+// tea.Cmds that call state; no package-level mutable state, so many SSH
+// sessions can share one process.
+package ui
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"refdesk/state"
+)
+
+// Session is everything one screen needs; the cli fills it per terminal or
+// per SSH session.
+type Session struct {
+	Desk         *state.Desk
+	User         string // OS user locally, SSH user over serve
+	Account      string // e.g. "SANDBOX" or the Cobalt client id's first chars
+	Sandbox      bool   // show the SANDBOX badge + "synthetic data" banner
+	Completions  string // "webhooks on 127.0.0.1:8089" or "polling"
+	DocumentsDir string // root of the file picker
+	Confine      bool   // serve mode: never leave DocumentsDir
+	Logger       *slog.Logger
+	Context      context.Context // ends with the session
+	// NoColor drops every colour (NO_COLOR set in the user's environment);
+	// bold, underline and words still carry every distinction.
+	NoColor bool
+	// Now is the clock (nil: time.Now); tests fix it for golden views.
+	Now func() time.Time
+	// DraftDelay is how long typing must pause before the draft is saved
+	// (0: 600ms).
+	DraftDelay time.Duration
+}
+
+// New returns the root model for one session.
+func New(s Session) tea.Model {
+	m := newModel(s)
+	return m
+}

@@ -1,0 +1,106 @@
+package ui
+
+import (
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"refdesk/state"
+	"refdesk/ui/theme"
+)
+
+type syncedAtMsg struct {
+	at    time.Time
+	start bool // sync now if never synced
+}
+
+type syncProgressMsg struct{ p state.SyncProgress }
+
+type syncDoneMsg struct {
+	rep state.SyncReport
+	err error
+}
+
+// loadSyncedAt reads when the directories were last synced (the oldest of
+// the three); with start, a desk that never synced starts a sync.
+func (m *Model) loadSyncedAt(start bool) tea.Cmd {
+	d := m.s.Desk
+	if d == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		var oldest time.Time
+		for _, dir := range []state.Directory{state.Patients, state.Providers, state.ReferringProviders} {
+			t := d.SyncedAt(dir)
+			if t.IsZero() {
+				return syncedAtMsg{time.Time{}, start}
+			}
+			if oldest.IsZero() || t.Before(oldest) {
+				oldest = t
+			}
+		}
+		return syncedAtMsg{oldest, false}
+	}
+}
+
+// startSync runs Desk.Sync in the background; progress and the end arrive
+// as messages through a channel the model waits on.
+func (m *Model) startSync() tea.Cmd {
+	d, ctx := m.s.Desk, m.ctx
+	if d == nil || m.syncing {
+		return nil
+	}
+	m.syncing = true
+	m.syncProg = state.SyncProgress{}
+	ch := make(chan tea.Msg, 16)
+	m.syncCh = ch
+	start := func() tea.Msg {
+		go func() {
+			rep, err := d.Sync(ctx, func(p state.SyncProgress) {
+				select {
+				case ch <- syncProgressMsg{p}:
+				default: // the screen is behind: skip this step
+				}
+			})
+			ch <- syncDoneMsg{rep, err}
+			close(ch)
+		}()
+		return nil
+	}
+	return tea.Batch(start, waitSync(ch))
+}
+
+func waitSync(ch chan tea.Msg) tea.Cmd {
+	return func() tea.Msg {
+		msg, ok := <-ch
+		if !ok {
+			return nil
+		}
+		return msg
+	}
+}
+
+// syncMsg handles sync messages; ok is false for other messages.
+func (m *Model) syncMsg(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case syncedAtMsg:
+		m.syncedAt = msg.at
+		if msg.start {
+			return m.startSync(), true
+		}
+		return nil, true
+	case syncProgressMsg:
+		m.syncProg = msg.p
+		return waitSync(m.syncCh), true
+	case syncDoneMsg:
+		m.syncing = false
+		if msg.err != nil {
+			m.log.Warn("sync failed", "err", msg.err)
+			m.setFlash("Directory sync failed: "+theme.Clean(msg.err.Error())+". The previous copy is still used; ctrl+r to retry.", true)
+			return nil, true
+		}
+		m.setFlash("Directories synced in "+msg.rep.Took.Round(time.Millisecond).String()+".", false)
+		return tea.Batch(m.loadSyncedAt(false), m.form.Refresh()), true
+	}
+	return nil, false
+}

@@ -1,0 +1,302 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"refdesk/state"
+	"refdesk/ui/form"
+	"refdesk/ui/theme"
+)
+
+// Sizes the layout depends on.
+const (
+	MinWidth  = 80
+	MinHeight = 24
+	WideFrom  = 120 // form and pane side by side from this width
+)
+
+func (m *Model) tooSmall() bool { return m.width < MinWidth || m.height < MinHeight }
+
+func (m *Model) wide() bool { return m.width >= WideFrom }
+
+// rootMsg handles the root's own async messages.
+func (m *Model) rootMsg(msg tea.Msg) (tea.Cmd, bool) {
+	if cmd, ok := m.draftMsg(msg); ok {
+		return cmd, true
+	}
+	if cmd, ok := m.syncMsg(msg); ok {
+		return cmd, true
+	}
+	return m.reviewMsg(msg)
+}
+
+// chrome is how many lines header, flash and help take.
+func (m *Model) chrome() (header, footer int) {
+	header = 2 // header + flash
+	if m.s.Sandbox {
+		header++
+	}
+	footer = 1
+	if m.help.ShowAll {
+		footer = lipgloss.Height(m.help.View(m.helpMap()))
+	}
+	return header, footer
+}
+
+// layout gives every component its size after a resize or a help toggle.
+func (m *Model) layout() {
+	m.help.SetWidth(m.width)
+	header, footer := m.chrome()
+	body := max(4, m.height-header-footer)
+	if m.wide() {
+		left := m.width * 11 / 20
+		m.form.SetSize(left-4, body-2)
+		m.pane.SetSize(m.width-left-4, body-2)
+		return
+	}
+	m.form.SetSize(m.width-4, body-3)
+	m.pane.SetSize(m.width-4, body-3)
+}
+
+// View draws the whole screen.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.WindowTitle = "refdesk"
+	return v
+}
+
+func (m *Model) render() string {
+	st := m.styles
+	if m.tooSmall() {
+		msg := fmt.Sprintf("refdesk needs a window of at least %d×%d.\nThis one is %d×%d: please enlarge it.\n\nctrl+c quits.",
+			MinWidth, MinHeight, m.width, m.height)
+		return lipgloss.Place(max(1, m.width), max(1, m.height), lipgloss.Center, lipgloss.Center, msg)
+	}
+	header, footer := m.chrome()
+	body := max(4, m.height-header-footer)
+	var b strings.Builder
+	b.WriteString(m.headerView() + "\n")
+	if m.s.Sandbox {
+		b.WriteString(ansi.Truncate(st.Banner.Render("SANDBOX: synthetic data. Nothing you send here reaches an EHR."), m.width, "…") + "\n")
+	}
+	flash := m.flash
+	style := st.OK
+	if m.flashErr {
+		style = st.Error
+	}
+	b.WriteString(ansi.Truncate(style.Render(theme.Clean(flash)), m.width, "…") + "\n")
+	b.WriteString(m.bodyView(body) + "\n")
+	// help's own truncation lets an item through when its ellipsis does
+	// not fit: cut each line to the width as well.
+	helpLines := strings.Split(m.help.View(m.helpMap()), "\n")
+	for i, l := range helpLines {
+		helpLines[i] = ansi.Truncate(l, m.width, "…")
+	}
+	b.WriteString(strings.Join(helpLines, "\n"))
+	return b.String()
+}
+
+func (m *Model) headerView() string {
+	st := m.styles
+	parts := []string{st.Title.Render("refdesk"), "user " + theme.Clean(m.s.User)}
+	if m.s.Sandbox {
+		parts = append(parts, st.Badge.Render("SANDBOX"))
+	} else if m.s.Account != "" {
+		parts = append(parts, "account "+theme.Clean(m.s.Account))
+	}
+	switch {
+	case m.syncing:
+		p := m.syncProg
+		s := "syncing"
+		if p.Directory != "" {
+			s += " " + string(p.Directory)
+			if p.Total > 0 {
+				s += fmt.Sprintf(" %d/%d", p.Done, p.Total)
+			}
+		}
+		parts = append(parts, st.Warn.Render(s+"…"))
+	case m.syncedAt.IsZero():
+		parts = append(parts, st.Warn.Render("directories never synced")+" (ctrl+r syncs)")
+	default:
+		parts = append(parts, "synced "+ago(m.now().Sub(m.syncedAt))+" (ctrl+r syncs)")
+	}
+	if m.s.Completions != "" {
+		parts = append(parts, "completions: "+theme.Clean(m.s.Completions))
+	}
+	return ansi.Truncate(strings.Join(parts, " · "), m.width, "…")
+}
+
+func ago(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h ago", int(d.Hours()))
+	}
+	return fmt.Sprintf("%d days ago", int(d.Hours()/24))
+}
+
+// bodyView draws the form and the pane (or a question) in h lines.
+func (m *Model) bodyView(h int) string {
+	st := m.styles
+	switch m.screen {
+	case screenQuit:
+		return m.question(h, "Quit refdesk?",
+			"A referral is in progress. It is kept as a draft and offered when you next start.",
+			"y quit (keep the draft) · n stay · d discard the draft and quit")
+	case screenResume:
+		what := "A referral"
+		if m.resumeIn.PatientName != "" {
+			what = "A referral for " + theme.Clean(m.resumeIn.PatientName)
+		}
+		return m.question(h, "Resume your draft?",
+			what+" was left unfinished "+ago(m.now().Sub(m.resumeAt))+".",
+			"y resume · n discard it and start empty")
+	}
+	left := m.formOrReview()
+	right := m.pane.View()
+	if m.wide() {
+		lw := m.width * 11 / 20
+		lbox, rbox := st.FocusBox, st.Box
+		if m.onPane {
+			lbox, rbox = st.Box, st.FocusBox
+		}
+		l := lbox.Width(lw).Height(h).Render(clip(left, h-2))
+		r := rbox.Width(m.width - lw).Height(h).Render(clip(right, h-2))
+		return lipgloss.JoinHorizontal(lipgloss.Top, l, r)
+	}
+	tabs := m.tabs()
+	content := left
+	if m.onPane {
+		content = right
+	}
+	return tabs + "\n" + st.FocusBox.Width(m.width).Height(h-1).Render(clip(content, h-3))
+}
+
+func (m *Model) formOrReview() string {
+	if m.screen == screenReview && m.review != nil {
+		w, _ := m.formSize()
+		return m.reviewView(w)
+	}
+	return m.form.View()
+}
+
+func (m *Model) formSize() (int, int) {
+	if m.wide() {
+		return m.width*11/20 - 4, 0
+	}
+	return m.width - 4, 0
+}
+
+// tabs names the two tabs, the active one marked in words and underline.
+func (m *Model) tabs() string {
+	st := m.styles
+	active := 0
+	for _, r := range m.pane.Referrals() {
+		if r.Status == state.Submitting || r.Status == state.Processing {
+			active++
+		}
+	}
+	formName := "Form"
+	if m.screen == screenReview {
+		formName = "Review"
+	}
+	paneName := fmt.Sprintf("Referrals (%d in progress)", active)
+	if m.onPane {
+		return st.Tab.Render(formName) + st.ActiveTab.Render("["+paneName+"]") + st.Muted.Render("  ctrl+t switch")
+	}
+	return st.ActiveTab.Render("["+formName+"]") + st.Tab.Render(paneName) + st.Muted.Render("  ctrl+t switch")
+}
+
+func (m *Model) question(h int, title, text, keys string) string {
+	st := m.styles
+	box := st.FocusBox.Width(min(70, m.width-4)).Render(st.Title.Render(title) + "\n\n" +
+		lipgloss.NewStyle().Width(min(66, m.width-8)).Render(text) + "\n\n" + st.Muted.Render(keys))
+	return lipgloss.Place(m.width, h, lipgloss.Center, lipgloss.Center, box)
+}
+
+// clip keeps the first h lines of s.
+func clip(s string, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:max(0, h)]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func itoa(n int) string { return fmt.Sprint(n) }
+
+// helpMap is the help for the screen that has the keyboard.
+type helpMap struct {
+	short []key.Binding
+	full  [][]key.Binding
+}
+
+func (h helpMap) ShortHelp() []key.Binding  { return h.short }
+func (h helpMap) FullHelp() [][]key.Binding { return h.full }
+
+func (m *Model) helpMap() helpMap {
+	k := *m.keys
+	if m.onPane {
+		k.Switch.SetHelp("ctrl+t", "form")
+	} else {
+		k.Switch.SetHelp("ctrl+t", "referrals")
+	}
+	global := []key.Binding{k.Switch, k.Sync, k.Help, k.Quit}
+	switch {
+	case m.screen == screenQuit:
+		return helpMap{short: []key.Binding{k.Yes, k.No, k.Discard}, full: [][]key.Binding{{k.Yes, k.No, k.Discard}}}
+	case m.screen == screenResume:
+		return helpMap{short: []key.Binding{k.Yes, k.No}, full: [][]key.Binding{{k.Yes, k.No}}}
+	case m.screen == screenReview:
+		keys := []key.Binding{k.Submit, k.Edit}
+		if m.review != nil && m.review.dup != nil {
+			keys = []key.Binding{k.Confirm, k.Edit}
+		}
+		return helpMap{short: append(keys, k.Help, k.Quit), full: [][]key.Binding{keys, global}}
+	case m.onPane:
+		nav := []key.Binding{k.Up, k.Down, k.Details, k.Reopen, k.Filter, k.Back}
+		return helpMap{short: []key.Binding{k.Help, k.Move, k.Details, k.Reopen, k.Filter, k.Switch, k.Quit},
+			full: [][]key.Binding{nav, global}}
+	}
+	nav := []key.Binding{k.Next, k.Prev, k.Review, k.Back}
+	field := m.fieldKeys()
+	short := []key.Binding{k.Help, k.Next, k.Review}
+	for _, b := range field {
+		if b.Help() != k.Up.Help() && b.Help() != k.Down.Help() && b.Help() != k.Choose.Help() {
+			short = append(short, b)
+		}
+	}
+	if m.form.Focus() == form.FieldPatient || m.form.Focus() == form.FieldFrom || m.form.Focus() == form.FieldTo {
+		short = append(short, k.Move)
+	}
+	short = append(short, k.Switch, k.Quit)
+	return helpMap{short: short, full: [][]key.Binding{nav, field, global}}
+}
+
+// fieldKeys are the keys of the focused field.
+func (m *Model) fieldKeys() []key.Binding {
+	k := m.keys
+	switch m.form.Focus() {
+	case form.FieldPatient, form.FieldFrom, form.FieldTo:
+		return []key.Binding{k.Up, k.Down, k.Choose}
+	case form.FieldDirection, form.FieldPriority:
+		return []key.Binding{k.Left, k.Right}
+	case form.FieldDocuments:
+		if m.form.Busy() {
+			return []key.Binding{k.Open, k.Parent, k.Back}
+		}
+		return []key.Binding{k.Add, k.Remove}
+	}
+	return nil
+}
