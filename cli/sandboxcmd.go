@@ -38,6 +38,7 @@ func bindSandboxFlags(fs *flag.FlagSet) *sandboxFlags {
 	fs.Float64Var(&o.Faults.DuplicateWebhooks, "duplicate-webhooks", 0, "sandbox: share of webhooks delivered twice (0-1)")
 	fs.Float64Var(&o.Faults.ReorderWebhooks, "reorder-webhooks", 0, "sandbox: share of webhooks delivered after the next one (0-1)")
 	fs.Float64Var(&o.Faults.EarlyWebhooks, "early-webhooks", 0, "sandbox: share of webhooks sent before the POST's answer (0-1)")
+	fs.Float64Var(&o.Faults.SlowAnswers, "slow-answers", 0, "sandbox: share of referral POSTs created but answered too late for the client (0-1)")
 	return sf
 }
 
@@ -48,6 +49,7 @@ func (sf *sandboxFlags) options() (sandbox.Options, error) {
 		"--failure-rate": sf.failureRate, "--error-rate": o.Faults.ErrorRate,
 		"--drop-webhooks": o.Faults.DropWebhooks, "--duplicate-webhooks": o.Faults.DuplicateWebhooks,
 		"--reorder-webhooks": o.Faults.ReorderWebhooks, "--early-webhooks": o.Faults.EarlyWebhooks,
+		"--slow-answers": o.Faults.SlowAnswers,
 	} {
 		if v < 0 || v > 1 {
 			return o, fmt.Errorf("%s must be a share from 0 to 1, for example 0.2 (got %v)", name, v)

@@ -88,7 +88,7 @@ func (s *Server) finishJob(ref *referral, sync bool) {
 	now := s.now()
 	s.mu.Lock()
 	if typ == api.EventReferralCreated {
-		data.EHRID = fmt.Sprintf("REF-%05d", s.nextEHR)
+		data.EHRID = fmt.Sprintf("REF-%07d", s.nextEHR)
 		s.nextEHR++
 		ref.EHRID, ref.Status = data.EHRID, "created"
 		if len(ref.Documents) > 0 {

@@ -109,6 +109,9 @@ func (s *Server) createReferral(w http.ResponseWriter, r *http.Request) {
 	} else {
 		s.startJob(ref)
 	}
+	if s.chance(faults.SlowAnswers) {
+		s.holdAnswer(r, ref.JobID)
+	}
 	writeJSON(w, http.StatusOK, struct {
 		Success    bool   `json:"success"`
 		Message    string `json:"message"`

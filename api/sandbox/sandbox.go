@@ -2,7 +2,7 @@
 // the same endpoints under /v1, the same shapes, validation and messages,
 // a generated clinic-sized directory, asynchronous referral jobs that
 // deliver signed webhooks, and knobs for faults (failures, latency, 5xx,
-// dropped, duplicated, reordered and early webhooks).
+// slow answers, dropped, duplicated, reordered and early webhooks).
 //
 // A Server is an http.Handler; wrap it in httptest.NewServer in tests or an
 // http.Server for `refdesk sandbox`. Everything is per Server: no package
@@ -54,6 +54,9 @@ type Options struct {
 	DelayMin, DelayMax time.Duration
 
 	Faults Faults
+	// SlowAnswerDelay is how long a POST /v1/referrals picked by
+	// Faults.SlowAnswers holds its answer (default DefaultSlowAnswerDelay).
+	SlowAnswerDelay time.Duration
 
 	// WebhookURL, when set, is registered at start with WebhookSecret (a
 	// random whsec_ secret when empty; see WebhookSecret()).
@@ -70,6 +73,11 @@ type Faults struct {
 	DuplicateWebhooks float64 // events delivered twice
 	ReorderWebhooks   float64 // events held and delivered after the next one
 	EarlyWebhooks     float64 // job done and webhook sent before the POST's answer
+	// SlowAnswers is the share of accepted POST /v1/referrals whose
+	// referral is created and queued at once but whose answer is held for
+	// Options.SlowAnswerDelay (or until the client hangs up): a client
+	// with a shorter timeout sees a request that left and got no answer.
+	SlowAnswers float64
 	// AttachmentFailures is the share of documents whose attachment fails
 	// at random; a document whose file name contains "fail" always fails.
 	AttachmentFailures float64
@@ -150,6 +158,8 @@ func New(opts Options) *Server {
 	// Job ids grow from a base taken from the clock, so a sandbox restarted
 	// against the same desk database does not reuse the last run's ids.
 	s.nextJob = 10000 + s.now().Unix()%90_000_000
+	// EHR ids likewise, so two runs' referrals never show the same one.
+	s.nextEHR = 123 + int(s.now().Unix()%1_000_000)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if opts.WebhookURL != "" {
 		s.addWebhook(opts.WebhookURL, opts.WebhookSecret)

@@ -52,7 +52,7 @@ func TestWebhookSignedCreated(t *testing.T) {
 		t.Fatalf("headers: %v", d.header)
 	}
 	// Field order, types and values as the page's sample.
-	want := fmt.Sprintf(`^\{"id":"%s","access_token_reference_id":"atr_[0-9a-f]{16}","object":"event","created":"[^"]+","type":"referral.created","job_id":"%s","data":\{"referral_id":"%s","ehr_id":"REF-\d{5}","patient_mrn":"1234567","from_provider_ehr_id":"PROV-001","to_provider_ehr_id":"PROV-002","direction":"outgoing"\}\}$`,
+	want := fmt.Sprintf(`^\{"id":"%s","access_token_reference_id":"atr_[0-9a-f]{16}","object":"event","created":"[^"]+","type":"referral.created","job_id":"%s","data":\{"referral_id":"%s","ehr_id":"REF-\d{7}","patient_mrn":"1234567","from_provider_ehr_id":"PROV-001","to_provider_ehr_id":"PROV-002","direction":"outgoing"\}\}$`,
 		d.header.Get("webhook-id"), jobID, refID)
 	if !regexp.MustCompile(want).Match(d.body) {
 		t.Fatalf("body %s\ndoes not match %s", d.body, want)
