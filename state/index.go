@@ -1,6 +1,7 @@
 package state
 
 import (
+	"context"
 	"math"
 	"sort"
 	"sync"
@@ -80,7 +81,7 @@ func NewIndex(entries []Entry) *Index {
 // the previous keystroke.
 func (ix *Index) Search(query string, limit int) Result {
 	sn := ix.snap.Load()
-	r, _ := sn.search(query, ixNormQuery(query), limit, ix.viewOf(sn), nil, false)
+	r, _, _ := sn.search(context.Background(), query, ixNormQuery(query), limit, ix.viewOf(sn), nil, false)
 	return r
 }
 

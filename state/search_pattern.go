@@ -1,0 +1,160 @@
+package state
+
+import (
+	"bytes"
+	"unicode/utf8"
+)
+
+// The query side of the candidate pass: a prepared pattern, the cheap
+// subsequence test that counts rows (matchEnd), and the upper bound on
+// sahilm's score that lets a pass skip scoring rows that cannot reach the
+// top (bound).
+
+// ixPattern is a normalized query prepared for scoring.
+type ixPattern struct {
+	runes []rune // folded; ASCII letters lowered
+	ascii bool   // every rune is ASCII
+	bits  []uint64
+	pairs []int32 // per rune after the first: hash of (previous, this), or -1
+	most  int     // bound with every rune at a word start and every pair adjacent
+	// stop[pi][b] is true when byte b may change the matcher's state while it
+	// waits for runes[pi]: it matches runes[pi] or runes[pi+1] (any non-ASCII
+	// byte when one of those is not ASCII).
+	stop [][256]bool
+}
+
+func ixNewPattern(norm string) *ixPattern {
+	p := &ixPattern{runes: []rune(norm), ascii: true}
+	m := len(p.runes)
+	p.stop = make([][256]bool, m)
+	p.bits = make([]uint64, m)
+	for i, r := range p.runes {
+		switch {
+		case r >= utf8.RuneSelf:
+			p.ascii = false // bits[i] = 0: always assume a word start
+		default:
+			p.bits[i] = ixCharBit(byte(r))
+		}
+	}
+	p.pairs = make([]int32, m)
+	for i := 1; i < m; i++ {
+		p.pairs[i] = -1
+		if a, b := p.runes[i-1], p.runes[i]; a < utf8.RuneSelf && b < utf8.RuneSelf {
+			p.pairs[i] = int32(ixPairHash(byte(a), byte(b)))
+		}
+	}
+	// sahilm adds an adjacency bonus at most once per pattern rune after the
+	// first, each 2·(sum so far)+5: 5, 15, 45, ... in total (3^(m-1)-1)·5/2.
+	if m <= 30 {
+		adj := 0
+		for range m - 1 {
+			adj += adj*2 + 5
+		}
+		p.most = adj + m + 15 + 20*(m-1)
+	} else {
+		p.most = 1 << 60
+	}
+	for pi := range p.runes {
+		t := &p.stop[pi]
+		for _, r := range p.runes[pi:min(pi+2, len(p.runes))] {
+			if r >= utf8.RuneSelf {
+				for b := 0x80; b < 256; b++ {
+					t[b] = true
+				}
+			} else {
+				t[r] = true
+				if 'a' <= r && r <= 'z' {
+					t[r-'a'+'A'] = true
+				}
+			}
+		}
+	}
+	return p
+}
+
+// ixCamelBit marks, in a starts mask, a text with a camel hump (a lower-case
+// letter followed by an upper-case one).
+const ixCamelBit = 1 << 62
+
+// ixPos1Bit and ixPos2Bit mark, in a starts mask, a text whose byte 1 (2)
+// follows a separator or is a camel hump: only then can the first pattern
+// rune earn 15 (10) there.
+const (
+	ixPos1Bit = 1 << 61
+	ixPos2Bit = 1 << 60
+)
+
+// bound is an upper bound on sahilm's score of a text of n bytes whose
+// word-start characters are starts and adjacent pairs are pairs. The first
+// rune earns at most 15 (10 at the start, or 20 after a separator or camel
+// hump minus 5 for one leading character). A later rune earns either a
+// position bonus (20, and only if it is found at some word start) or, if
+// the pair before it is present, the adjacency bonus (2·sum of the earlier
+// ones + 5, at most once per rune), plus 20 only when its predecessor is a
+// separator or the text has a camel hump; the length of the text is
+// subtracted.
+//
+// first is the text's first byte (lowered): the first rune earns 10 at byte
+// 0, 15 at byte 1, 10 at byte 2 and at most 5 further on.
+func (p *ixPattern) bound(starts uint64, pairs *ixPairs, n int, first byte) int64 {
+	if p.most >= 1<<60 {
+		return 1 << 62
+	}
+	b, adj := len(p.runes)-n, 0
+	camel := starts&ixCamelBit != 0
+	for i, bit := range p.bits {
+		capable := bit == 0 || starts&bit != 0
+		if i == 0 {
+			switch {
+			case !capable:
+			case bit == 0 || starts&ixPos1Bit != 0:
+				b += 15
+			case rune(first) == p.runes[0] || starts&ixPos2Bit != 0:
+				b += 10
+			default:
+				b += 5
+			}
+			continue
+		}
+		pos := 0
+		if capable {
+			pos = 20
+		}
+		if h := p.pairs[i]; h < 0 || pairs[h>>6]&(1<<(h&63)) != 0 {
+			inc := adj*2 + 5
+			adj += inc
+			if capable && (camel || ixIsSep(p.runes[i-1])) {
+				inc += 20
+			}
+			pos = max(pos, inc)
+		}
+		b += pos
+	}
+	return int64(b)
+}
+
+// matchEnd reports whether sahilm would match s (every rune, in order,
+// case-insensitively) and where the greedy leftmost match ends. When the
+// first from runes are known to match greedily up to end (end is not
+// ixNoEnd), only the rest is searched. This is the cheap test that counts
+// rows; only rows that may enter the top are then scored.
+func (p *ixPattern) matchEnd(s []byte, up []uint64, base, from, end int) (int, bool) {
+	if !p.ascii {
+		_, ok := p.score(s, up, base)
+		return ixNoEnd, ok
+	}
+	pos := 0
+	if end != ixNoEnd {
+		pos = end
+	} else {
+		from = 0
+	}
+	for i := from; i < len(p.runes); i++ {
+		k := bytes.IndexByte(s[pos:], byte(p.runes[i])) // the arena is lowered
+		if k < 0 {
+			return 0, false
+		}
+		pos += k + 1
+	}
+	return pos, true
+}

@@ -1,0 +1,262 @@
+package state
+
+import (
+	"context"
+	"math/bits"
+	"sort"
+	"sync"
+	"sync/atomic"
+)
+
+// ixHit is a scored row.
+type ixHit struct {
+	idx   uint32
+	score int64
+}
+
+// ixRanker orders hits: active before inactive, then higher score, then
+// more recently/frequently chosen (frec), then earlier entry.
+type ixRanker struct {
+	inactive []uint64
+	orig     []uint32           // id → entry index
+	frec     map[uint32]float64 // by id; nil when nothing was touched
+}
+
+func (r *ixRanker) better(a, b ixHit) bool {
+	ia := r.inactive[a.idx>>6]&(1<<(a.idx&63)) != 0
+	ib := r.inactive[b.idx>>6]&(1<<(b.idx&63)) != 0
+	if ia != ib {
+		return ib
+	}
+	if a.score != b.score {
+		return a.score > b.score
+	}
+	if r.frec != nil {
+		if fa, fb := r.frec[a.idx], r.frec[b.idx]; fa != fb {
+			return fa > fb
+		}
+	}
+	return r.orig[a.idx] < r.orig[b.idx]
+}
+
+// ixTop keeps the k best hits in a heap whose root is the worst kept.
+type ixTop struct {
+	r *ixRanker
+	k int
+	h []ixHit
+}
+
+func ixNewTop(r *ixRanker, k int) *ixTop {
+	return &ixTop{r: r, k: k, h: make([]ixHit, 0, min(k, 1024))}
+}
+
+func (t *ixTop) push(x ixHit) {
+	if t.k <= 0 {
+		return
+	}
+	h := t.h
+	if len(h) < t.k {
+		h = append(h, x)
+		for i := len(h) - 1; i > 0; { // sift up: worse goes to the root
+			p := (i - 1) / 2
+			if !t.r.better(h[p], h[i]) {
+				break
+			}
+			h[p], h[i] = h[i], h[p]
+			i = p
+		}
+		t.h = h
+		return
+	}
+	if !t.r.better(x, h[0]) {
+		return
+	}
+	h[0] = x
+	for i := 0; ; {
+		l, w := 2*i+1, i
+		if l < len(h) && t.r.better(h[w], h[l]) {
+			w = l
+		}
+		if r := l + 1; r < len(h) && t.r.better(h[w], h[r]) {
+			w = r
+		}
+		if w == i {
+			break
+		}
+		h[i], h[w] = h[w], h[i]
+		i = w
+	}
+}
+
+// sorted returns the kept hits, best first.
+func (t *ixTop) sorted() []ixHit {
+	out := append([]ixHit(nil), t.h...)
+	sort.Slice(out, func(a, b int) bool { return t.r.better(out[a], out[b]) })
+	return out
+}
+
+// ixList is a set of matching ids in pass order (short texts first), with,
+// for each, where the greedy leftmost match of the query ends in its text
+// (ixNoEnd when unknown): the next keystroke only has to find its new
+// characters after that point. It is kept in the parts the workers of the
+// pass produced, without copying them together.
+type ixList struct {
+	parts []ixPart
+}
+
+type ixPart struct {
+	ids  []uint32
+	ends []uint16
+}
+
+const ixNoEnd = 0xFFFF
+
+// ixCands is the set of rows a pass scores: the previous query's matches
+// (whose pattern has from runes), or the rows whose bits are set in every
+// one of sets (every ASCII character of the query), or all rows.
+type ixCands struct {
+	prev *ixList
+	from int
+	sets [][]uint64
+}
+
+// ixChunk is how many ids (bitset: 64 per word) make one unit of work.
+const ixChunk = 512
+
+// ixPass matches and scores candidates over all cores. It returns the best
+// k, the number matching, and (when keep) every match; or ctx's error,
+// checked between chunks, when the caller no longer wants the answer.
+func (sn *ixSnap) ixPass(ctx context.Context, p *ixPattern, c *ixCands, k int, rk *ixRanker, keep bool) ([]ixHit, int, *ixList, error) {
+	n := len(sn.entries)
+	size := n
+	if c.prev != nil {
+		size = 0
+		for _, pt := range c.prev.parts {
+			size += len(pt.ids)
+		}
+	}
+	workers := ixWorkers(size)
+	// The chunks: ranges of the previous parts, or of bitset words.
+	type chunk struct{ part, lo, hi int }
+	words, per := (n+63)/64, ixChunk/64
+	var table []chunk
+	if c.prev != nil { // round robin over the parts: short rows first
+		for lo, more := 0, true; more; lo += ixChunk {
+			more = false
+			for x, pt := range c.prev.parts {
+				if lo < len(pt.ids) {
+					table = append(table, chunk{x, lo, min(lo+ixChunk, len(pt.ids))})
+					more = true
+				}
+			}
+		}
+	} else {
+		table = make([]chunk, (words+per-1)/per)
+	}
+	var next atomic.Int64
+	type out struct {
+		top   *ixTop
+		total int
+		found ixPart
+	}
+	outs := make([]out, workers)
+	work := func(w int) {
+		o := &outs[w]
+		o.top = ixNewTop(rk, k)
+		visit := func(id uint32, from, end int) {
+			text := sn.text(id)
+			base := int(sn.offs[id])
+			end, ok := p.matchEnd(text, sn.upper, base, from, end)
+			if !ok {
+				return
+			}
+			o.total++
+			if keep {
+				o.found.ids = append(o.found.ids, id)
+				o.found.ends = append(o.found.ends, uint16(min(end, ixNoEnd)))
+			}
+			if len(o.top.h) == o.top.k {
+				if k == 0 {
+					return
+				}
+				worst := o.top.h[0]
+				wi, ri := sn.isInactive(worst.idx), sn.isInactive(id)
+				if ri && !wi || ri == wi && (int64(p.most-len(text)) < worst.score ||
+					p.bound(sn.starts[id], &sn.pairs[id], len(text), text[0]) < worst.score) {
+					return // cannot enter the top: counted, not scored
+				}
+			}
+			if sc, ok := p.score(text, sn.upper, base); ok {
+				o.top.push(ixHit{idx: id, score: int64(sc)})
+			}
+		}
+		if keep {
+			guess := size/workers/4 + 64
+			if c.prev == nil {
+				guess = n/workers/2 + 64
+			}
+			o.found.ids = make([]uint32, 0, guess)
+			o.found.ends = make([]uint16, 0, guess)
+		}
+		// Chunks are handed out in order (short rows first) to whichever
+		// worker is free, so a worker the OS pauses does not hold the rest up.
+		for {
+			ch := int(next.Add(1) - 1)
+			if ch >= len(table) || ctx.Err() != nil {
+				return
+			}
+			if c.prev != nil {
+				t := table[ch]
+				pt := &c.prev.parts[t.part]
+				for y, id := range pt.ids[t.lo:t.hi] {
+					visit(id, c.from, int(pt.ends[t.lo+y]))
+				}
+				continue
+			}
+			for wi := ch * per; wi < min((ch+1)*per, words); wi++ {
+				m := ^uint64(0)
+				if wi == words-1 && n%64 != 0 {
+					m = 1<<(n%64) - 1
+				}
+				for _, s := range c.sets {
+					m &= s[wi]
+				}
+				for m != 0 {
+					b := bits.TrailingZeros64(m)
+					m &= m - 1
+					visit(uint32(wi*64+b), 0, 0)
+				}
+			}
+		}
+	}
+	if workers == 1 {
+		work(0)
+	} else {
+		var wg sync.WaitGroup
+		for w := 1; w < workers; w++ {
+			wg.Add(1)
+			go func() { defer wg.Done(); work(w) }()
+		}
+		work(0)
+		wg.Wait()
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, 0, nil, err
+	}
+	top := outs[0].top
+	total := outs[0].total
+	for _, o := range outs[1:] {
+		total += o.total
+		for _, h := range o.top.h {
+			top.push(h)
+		}
+	}
+	if !keep {
+		return top.sorted(), total, nil, nil
+	}
+	l := &ixList{parts: make([]ixPart, workers)}
+	for w := range outs {
+		l.parts[w] = outs[w].found
+	}
+	return top.sorted(), total, l, nil
+}

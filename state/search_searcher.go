@@ -1,0 +1,194 @@
+package state
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/sahilm/fuzzy"
+)
+
+// Searcher is one picker's view of an Index: it remembers the answers to the
+// prefixes of the query being typed, so a key that extends the query only
+// rescans the previous matches and a backspace costs nothing. Create one per
+// session and picker with Index.NewSearcher. A Searcher is safe for
+// concurrent use, but calls are serialized: the UI should run Search off its
+// own goroutine and drop stale answers.
+type Searcher struct {
+	ix     *Index
+	mu     sync.Mutex
+	snap   *ixSnap
+	levels []*ixLevel // answers for growing prefixes of the current query
+}
+
+// ixLevel is the complete answer to one normalized query.
+type ixLevel struct {
+	norm  string
+	found *ixList // every match (nil when not kept)
+	limit int
+	view  *ixView
+	res   Result
+}
+
+// NewSearcher returns a Searcher over ix.
+func (ix *Index) NewSearcher() *Searcher { return &Searcher{ix: ix} }
+
+// Search answers like Index.Search, narrowing from earlier answers. The
+// Result may be shared with later calls: do not modify it.
+func (s *Searcher) Search(query string, limit int) Result {
+	r, _ := s.SearchContext(context.Background(), query, limit)
+	return r
+}
+
+// SearchContext is Search that gives up, with ctx's error and nothing
+// remembered, once ctx is done: cancel the previous keystroke's search when
+// the next key arrives. (Calls on one Searcher run one at a time.)
+func (s *Searcher) SearchContext(ctx context.Context, query string, limit int) (Result, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sn := s.ix.snap.Load()
+	v := s.ix.viewOf(sn)
+	if sn != s.snap { // Replace happened: nothing remembered is valid
+		for len(s.levels) > 0 {
+			s.pop()
+		}
+		s.snap = sn
+	}
+	norm := ixNormQuery(query)
+	for len(s.levels) > 0 && !strings.HasPrefix(norm, s.levels[len(s.levels)-1].norm) {
+		s.pop()
+	}
+	if k := len(s.levels); k > 0 && s.levels[k-1].norm == norm {
+		if lv := s.levels[k-1]; lv.limit == limit && lv.view == v {
+			r := lv.res
+			r.Query = query
+			return r, nil
+		}
+		s.pop() // stale ranking: recompute from the parent
+	}
+	var prev *ixLevel
+	if k := len(s.levels); k > 0 {
+		prev = s.levels[k-1]
+	}
+	res, lv, err := sn.search(ctx, query, norm, limit, v, prev, true)
+	if err != nil {
+		return Result{Query: query, Size: len(sn.entries)}, err
+	}
+	if norm != "" {
+		lv.limit, lv.view, lv.res = limit, v, res
+		s.levels = append(s.levels, lv)
+	}
+	return res, nil
+}
+
+// pop forgets the longest remembered prefix (and lets its lists be freed).
+func (s *Searcher) pop() {
+	s.levels[len(s.levels)-1] = nil
+	s.levels = s.levels[:len(s.levels)-1]
+}
+
+// search answers one query on this snapshot. prev, when it has its match
+// list, is the answer to a prefix of norm: only its matches are rescanned.
+// keep asks for the new match list in the returned level.
+func (sn *ixSnap) search(ctx context.Context, query, norm string, limit int, v *ixView, prev *ixLevel, keep bool) (Result, *ixLevel, error) {
+	rk := &ixRanker{inactive: sn.inactive, orig: sn.orig, frec: v.frec}
+	lv := &ixLevel{norm: norm}
+	limit = max(limit, 0)
+	var hits []ixHit
+	total := 0
+	switch {
+	case norm == "":
+		hits, total = sn.emptyTop(limit, rk, v), len(sn.entries)
+	case len(norm) == 1 && limit <= ixOneTop:
+		hits, total = sn.oneTop(norm, limit, rk, v)
+	default:
+		c := ixCands{}
+		if prev != nil && prev.found != nil {
+			c.prev, c.from = prev.found, utf8.RuneCountInString(prev.norm)
+		} else {
+			for _, r := range norm {
+				if r >= utf8.RuneSelf {
+					continue
+				}
+				set := sn.chars[r]
+				if set == nil { // a character no row has: nothing matches
+					if keep {
+						lv.found = &ixList{}
+					}
+					return sn.result(query, norm, nil, 0), lv, nil
+				}
+				c.sets = append(c.sets, set)
+			}
+		}
+		var err error
+		hits, total, lv.found, err = sn.ixPass(ctx, ixNewPattern(norm), &c, limit, rk, keep)
+		if err != nil {
+			return Result{}, nil, err
+		}
+	}
+	return sn.result(query, norm, hits, total), lv, nil
+}
+
+// emptyTop ranks every row for an empty query: touched rows first.
+func (sn *ixSnap) emptyTop(limit int, rk *ixRanker, v *ixView) []ixHit {
+	top := ixNewTop(rk, limit)
+	for _, i := range v.order {
+		top.push(ixHit{idx: i})
+	}
+	found := 0 // untouched active rows pushed; later ones rank below them
+	for _, id := range sn.inv {
+		if found >= limit {
+			break
+		}
+		if _, ok := v.frec[id]; ok {
+			continue
+		}
+		top.push(ixHit{idx: id})
+		if !sn.isInactive(id) {
+			found++
+		}
+	}
+	return top.sorted()
+}
+
+// oneTop answers a one-byte query from the precomputed answer, letting
+// touched rows that match move up among equal scores.
+func (sn *ixSnap) oneTop(norm string, limit int, rk *ixRanker, v *ixView) ([]ixHit, int) {
+	one := &sn.one[norm[0]]
+	top := ixNewTop(rk, limit)
+	pre := one.top[:min(limit, len(one.top))]
+	for _, h := range pre {
+		top.push(h)
+	}
+	if len(v.order) > 0 && one.total > 0 {
+		in := make(map[uint32]bool, len(pre))
+		for _, h := range pre {
+			in[h.idx] = true
+		}
+		p := ixNewPattern(norm)
+		for _, i := range v.order {
+			if sc, ok := p.score(sn.text(i), sn.upper, int(sn.offs[i])); ok && !in[i] {
+				top.push(ixHit{idx: i, score: int64(sc)})
+			}
+		}
+	}
+	return top.sorted(), one.total
+}
+
+// result builds the answer, asking sahilm/fuzzy for the matched positions
+// of the rows returned and mapping them back into Entry.Text.
+func (sn *ixSnap) result(query, norm string, hits []ixHit, total int) Result {
+	r := Result{Query: query, Total: total, Size: len(sn.entries), Matches: make([]Match, len(hits))}
+	for k, h := range hits {
+		e := sn.entries[sn.orig[h.idx]]
+		r.Matches[k].Entry = e
+		if norm == "" {
+			continue
+		}
+		if ms := fuzzy.FindNoSort(norm, []string{string(ixAppendFold(nil, e.Text))}); len(ms) == 1 {
+			r.Matches[k].Positions = ixMapPositions(e.Text, ms[0].MatchedIndexes)
+		}
+	}
+	return r
+}
