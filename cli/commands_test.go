@@ -218,3 +218,16 @@ func TestUnreachableCobaltExits3(t *testing.T) {
 	}
 	_ = api.DefaultBaseURL
 }
+
+// The size: a clinic group's 100,000 referring providers.
+func TestSync100kReferringProviders(t *testing.T) {
+	if testing.Short() {
+		t.Skip("100,000-row sync skipped with -short")
+	}
+	_, env := externalSandbox(t, sandbox.Options{ReferringProviders: 100_000})
+	code, out, errs := run(t, env, "sync")
+	if code != ExitOK || !strings.Contains(out, "100000 rows") {
+		t.Fatalf("sync exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	t.Log(strings.TrimSpace(out))
+}
