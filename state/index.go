@@ -9,12 +9,15 @@ import (
 )
 
 // The directory index (issue 4): one per directory, shared by every session.
-// Matching and scoring are sahilm/fuzzy's (a faithful allocation-free port
-// scores the candidates, sahilm itself computes the highlighted positions of
-// the rows returned), over the text folded so that accented letters match
-// their plain form. Speed comes from a character prefilter, one-character
-// answers precomputed when the index is built, narrowing from the previous
-// keystroke (Searcher), both cores, and a top-K heap.
+// Matching and scoring are sahilm/fuzzy's (a faithful allocation-free port,
+// checked against sahilm by the tests, scores the candidates and gives the
+// highlighted positions of the rows returned; it saturates where sahilm's
+// arithmetic overflows, see ixSat), over the text folded so that accented
+// letters match their plain form. Ranking puts an exact Key, a whole-word
+// phrase and word prefixes before sahilm's score (search_class.go). Speed
+// comes from a character prefilter, one-character answers precomputed when
+// the index is built, narrowing from the previous keystroke (Searcher), both
+// cores, and a top-K heap.
 
 // Entry is one searchable row of a directory.
 type Entry struct {
@@ -75,8 +78,10 @@ func NewIndex(entries []Entry) *Index {
 	return ix
 }
 
-// Search returns the best matches for query (recent and frequent choices
-// first for an empty query and as tie-breaks; inactive last). It keeps no
+// Search returns the best matches for query: active first, then by class
+// (the Key typed in full, the query as a whole-word phrase, every query word
+// starting a word: search_class.go), then by sahilm's score; recent and
+// frequent choices first for an empty query and as tie-breaks. It keeps no
 // state between calls; a picker should use a Searcher, which narrows from
 // the previous keystroke.
 func (ix *Index) Search(query string, limit int) Result {

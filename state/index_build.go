@@ -21,21 +21,30 @@ const ixOneTop = 256
 // longer rows only need the cheap subsequence test that counts them (see
 // ixPattern.bound). Per row it keeps the folded, lowered text in one arena
 // (no per-row pointers) with a bit per byte for its case, a bit per
-// character present, a mask of characters found at word starts, a hashed
-// set of adjacent pairs (32 bytes), an inactive bit and four 4-byte slots.
+// character present, masks of characters found at word starts (sahilm's
+// and the classes'), a hashed set of adjacent pairs (32 bytes), an inactive
+// bit and four 4-byte slots.
 type ixSnap struct {
 	entries  []Entry
-	arena    []byte    // folded texts, ASCII lowered, back to back, in id order
-	upper    []uint64  // bit per arena byte: it was an upper-case letter
-	offs     []uint32  // id i is arena[offs[i]:offs[i+1]]
-	orig     []uint32  // id → index in entries
-	inv      []uint32  // index in entries → id
-	inactive []uint64  // bit per id
-	starts   []uint64  // per id: ixCharBit of the characters found at a word start
-	pairs    []ixPairs // per id: hashed set of adjacent character pairs
-	byKey    []uint32  // ids sorted by Key, for Lookup
+	arena    []byte   // folded texts, ASCII lowered, back to back, in id order
+	upper    []uint64 // bit per arena byte: it was an upper-case letter
+	offs     []uint32 // id i is arena[offs[i]:offs[i+1]]
+	orig     []uint32 // id → index in entries
+	inv      []uint32 // index in entries → id
+	inactive []uint64 // bit per id
+	meta     []ixMeta // per id: what bounds its score and class
+	byKey    []uint32 // ids sorted by Key, for Lookup
 	chars    [128][]uint64
 	one      [128]ixOne // precomputed one-character answers
+}
+
+// ixMeta is what a pass reads of a row besides its text, in one cache
+// line: the characters at sahilm's word starts (starts), those that start
+// or end a word for the classes (wstarts, search_class.go), and the hashed
+// set of adjacent pairs.
+type ixMeta struct {
+	starts, wstarts uint64
+	pairs           ixPairs
 }
 
 // ixOne is the answer to a one-character query, before recency tie-breaks.
@@ -51,7 +60,7 @@ func (sn *ixSnap) isInactive(i uint32) bool { return sn.inactive[i>>6]&(1<<(i&63
 func ixBuild(entries []Entry) *ixSnap {
 	n := len(entries)
 	sn := &ixSnap{entries: entries, offs: make([]uint32, n+1), inactive: make([]uint64, (n+63)/64),
-		starts: make([]uint64, n), pairs: make([]ixPairs, n), orig: make([]uint32, n), inv: make([]uint32, n)}
+		meta: make([]ixMeta, n), orig: make([]uint32, n), inv: make([]uint32, n)}
 	folded := make([]byte, 0, 1<<12)
 	flen := make([]uint32, n)
 	size, longest := 0, 0
@@ -160,16 +169,27 @@ func (sn *ixSnap) buildChars() {
 			rk := &ixRanker{inactive: sn.inactive, orig: sn.orig}
 			var chars [128]byte
 			var scores [128]int
+			var ws, single [128]bool
 			for row := lo * 64; row < min(hi*64, n); row++ {
 				i := uint32(row)
-				k := ixOneScores(sn.text(i), sn.upper, int(sn.offs[i]), &chars, &scores, &sn.starts[i])
-				sn.pairs[i] = ixPairsOf(sn.text(i))
+				k := ixOneScores(sn.text(i), sn.upper, int(sn.offs[i]), &chars, &scores, &sn.meta[i].starts)
+				sn.meta[i].pairs = ixPairsOf(sn.text(i))
+				ws, single = [128]bool{}, [128]bool{}
+				sn.meta[i].wstarts = ixWordChars(sn.text(i), sn.upper, int(sn.offs[i]), &ws, &single)
 				for x, c := range chars[:k] {
+					cls := 0 // a one-character query's class (search_class.go)
+					switch {
+					case c == ' ' || '\t' <= c && c <= '\r': // no words
+					case single[c]:
+						cls = 2
+					case ws[c]:
+						cls = 1
+					}
 					all[int(c)*words+row>>6] |= 1 << (row & 63)
 					if pt.tops[c] == nil {
 						pt.tops[c] = ixNewTop(rk, ixOneTop)
 					}
-					pt.tops[c].push(ixHit{idx: i, score: int64(scores[x])})
+					pt.tops[c].push(ixHit{idx: i, score: ixPack(cls, scores[x])})
 					pt.counts[c]++
 				}
 			}
@@ -210,7 +230,7 @@ func (sn *ixSnap) lookup(key string) (uint32, bool) {
 // memBytes estimates the bytes the index adds on top of the entries.
 func (sn *ixSnap) memBytes() int {
 	b := cap(sn.arena) + 8*cap(sn.upper) + 4*cap(sn.offs) + 8*cap(sn.inactive) + 4*cap(sn.byKey) +
-		4*cap(sn.orig) + 4*cap(sn.inv) + 8*cap(sn.starts) + 32*cap(sn.pairs)
+		4*cap(sn.orig) + 4*cap(sn.inv) + 48*cap(sn.meta)
 	for c := range sn.chars {
 		b += 8 * cap(sn.chars[c])
 		b += 16 * cap(sn.one[c].top)

@@ -13,9 +13,62 @@ import (
 )
 
 // bruteForce is the reference: sahilm.Find over the folded texts of every
-// row, ranked active first, then by score, then by row order.
+// row, ranked active first, then by class (refClass), then by score, then
+// by row order.
 func bruteForce(rows []Entry, query string, limit int) ([]string, int) {
 	return bruteForceFolded(rows, foldAll(rows), query, limit)
+}
+
+// refClass is search_class.go's class of a match, computed the plain way:
+// 3 the Key is the query, 2 the query is a whole-word phrase of the text,
+// 1 every query word starts a word of the text, else 0.
+func refClass(e Entry, folded, norm string) int {
+	space := func(r rune) bool { return strings.ContainsRune(" \t\n\v\f\r", r) }
+	q := strings.TrimFunc(norm, space)
+	if q != "" && (e.Key == q || e.Key == strings.ToUpper(q)) {
+		return 3
+	}
+	words := strings.FieldsFunc(norm, space)
+	if len(words) == 0 {
+		return 0
+	}
+	isUpper := func(i int) bool { return 'A' <= folded[i] && folded[i] <= 'Z' }
+	isLower := func(i int) bool { return 'a' <= folded[i] && folded[i] <= 'z' }
+	alnum := func(i int) bool {
+		return isUpper(i) || isLower(i) || '0' <= folded[i] && folded[i] <= '9' || folded[i] >= 0x80
+	}
+	hump := func(i int) bool { return isLower(i-1) && isUpper(i) }
+	start := func(i int) bool { return i == 0 || !alnum(i-1) || hump(i) }
+	end := func(i int) bool { return i == len(folded) || !alnum(i) || hump(i) }
+	at := func(w string, whole bool) bool {
+		for i := 0; i+len(w) <= len(folded); i++ {
+			if ixNormQuery(folded[i:i+len(w)]) == w && start(i) && (!whole || end(i+len(w))) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, w := range words {
+		if !at(w, false) {
+			return 0
+		}
+	}
+	if at(q, true) {
+		return 2
+	}
+	return 1
+}
+
+// subsequence reports whether the runes of norm occur in order in text,
+// case-insensitively (the folded text against a normalized query).
+func subsequence(norm, text string) bool {
+	q := []rune(norm)
+	for _, r := range ixNormQuery(text) {
+		if len(q) > 0 && r == q[0] {
+			q = q[1:]
+		}
+	}
+	return len(q) == 0
 }
 
 func foldAll(rows []Entry) []string {
@@ -29,10 +82,17 @@ func foldAll(rows []Entry) []string {
 func bruteForceFolded(rows []Entry, folded []string, query string, limit int) ([]string, int) {
 	norm := ixNormQuery(query)
 	ms := fuzzy.Find(norm, folded)
+	class := make(map[int]int, len(ms))
+	for _, m := range ms {
+		class[m.Index] = refClass(rows[m.Index], folded[m.Index], norm)
+	}
 	sort.SliceStable(ms, func(a, b int) bool {
 		ia, ib := rows[ms[a].Index].Inactive, rows[ms[b].Index].Inactive
 		if ia != ib {
 			return ib
+		}
+		if ca, cb := class[ms[a].Index], class[ms[b].Index]; ca != cb {
+			return ca > cb
 		}
 		if ms[a].Score != ms[b].Score {
 			return ms[a].Score > ms[b].Score
@@ -86,7 +146,16 @@ func positionsErr(r Result) error {
 // randomQuery draws a query from a row (a subsequence, a substring) or at random.
 func randomQuery(rng *rand.Rand, rows []Entry) string {
 	text := []rune(rows[rng.IntN(len(rows))].Text)
-	switch rng.IntN(4) {
+	switch rng.IntN(6) {
+	case 4: // a whole word of the text, or two
+		ws := strings.Fields(string(text))
+		i := rng.IntN(len(ws))
+		return strings.Join(ws[i:min(len(ws), i+1+rng.IntN(2))], " ")
+	case 5: // the key, or the whole text
+		if rng.IntN(2) == 0 {
+			return strings.ToUpper(rows[rng.IntN(len(rows))].Key)
+		}
+		return string(text)
 	case 0: // substring
 		i := rng.IntN(len(text))
 		return string(text[i:min(len(text), i+1+rng.IntN(8))])
@@ -137,11 +206,28 @@ func TestIndexScorerIsSahilm(t *testing.T) {
 		base := 7 // any offset in the arena
 		ixSplitCase(folded, up, base)
 		sc, ok := ixNewPattern(norm).score(folded, up, base)
+		if utf8.RuneCountInString(norm) > 30 {
+			// sahilm's adjacency bonus may overflow (see ixSat): check the
+			// port's match and positions against the plain subsequence.
+			var pos []int
+			_, ok := ixNewPattern(norm).scorePos(folded, up, base, &pos)
+			if want := subsequence(norm, string(folded)); ok != want {
+				t.Fatalf("%q in %q: long query: port %v, subsequence %v", norm, text, ok, want)
+			}
+			if ok {
+				checkPositions(t, Result{Query: query, Matches: []Match{{Entry: Entry{Text: text}, Positions: ixMapPositions(text, pos)}}})
+			}
+			continue
+		}
 		if end, ok2 := ixNewPattern(norm).matchEnd(folded, up, base, 0, 0); ok2 != ok || ok && end > len(folded) && end != ixNoEnd {
 			t.Fatalf("%q in %q: matchEnd %d %v, score says %v", norm, folded, end, ok2, ok)
 		}
 		if ok != (len(ms) == 1) || ok && sc != ms[0].Score {
 			t.Fatalf("%q in %q: port (%d, %v), sahilm %+v", norm, text, sc, ok, ms)
+		}
+		var pos []int
+		if _, ok := ixNewPattern(norm).scorePos(folded, up, base, &pos); ok && !slices.Equal(pos, ms[0].MatchedIndexes) {
+			t.Fatalf("%q in %q: port positions %v, sahilm %v", norm, text, pos, ms[0].MatchedIndexes)
 		}
 		var chars [128]byte
 		var scores [128]int

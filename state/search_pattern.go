@@ -16,7 +16,8 @@ type ixPattern struct {
 	ascii bool   // every rune is ASCII
 	bits  []uint64
 	pairs []int32 // per rune after the first: hash of (previous, this), or -1
-	most  int     // bound with every rune at a word start and every pair adjacent
+	most  int     // bound with every rune at a word start and every pair adjacent, for n = 0
+	ixClassPlan
 	// stop[pi][b] is true when byte b may change the matcher's state while it
 	// waits for runes[pi]: it matches runes[pi] or runes[pi+1] (any non-ASCII
 	// byte when one of those is not ASCII).
@@ -24,7 +25,7 @@ type ixPattern struct {
 }
 
 func ixNewPattern(norm string) *ixPattern {
-	p := &ixPattern{runes: []rune(norm), ascii: true}
+	p := &ixPattern{runes: []rune(norm), ascii: true, ixClassPlan: ixNewClassPlan(norm)}
 	m := len(p.runes)
 	p.stop = make([][256]bool, m)
 	p.bits = make([]uint64, m)
@@ -44,16 +45,16 @@ func ixNewPattern(norm string) *ixPattern {
 		}
 	}
 	// sahilm adds an adjacency bonus at most once per pattern rune after the
-	// first, each 2·(sum so far)+5: 5, 15, 45, ... in total (3^(m-1)-1)·5/2.
-	if m <= 30 {
-		adj := 0
-		for range m - 1 {
-			adj += adj*2 + 5
-		}
-		p.most = adj + m + 15 + 20*(m-1)
-	} else {
-		p.most = 1 << 60
+	// first, each 2·(sum so far)+5: 5, 15, 45, ... in total (3^(m-1)-1)·5/2
+	// (saturating at ixSat, like the score), plus at most 15 for the first
+	// rune and 20 for each later one.
+	adj, sum := 0, 15
+	for range max(m-1, 0) {
+		inc := min(adj*2+5, ixSat)
+		adj = min(adj+inc, ixSat)
+		sum = min(sum+inc+20, ixSat)
 	}
+	p.most = sum + m
 	for pi := range p.runes {
 		t := &p.stop[pi]
 		for _, r := range p.runes[pi:min(pi+2, len(p.runes))] {
@@ -97,10 +98,7 @@ const (
 // first is the text's first byte (lowered): the first rune earns 10 at byte
 // 0, 15 at byte 1, 10 at byte 2 and at most 5 further on.
 func (p *ixPattern) bound(starts uint64, pairs *ixPairs, n int, first byte) int64 {
-	if p.most >= 1<<60 {
-		return 1 << 62
-	}
-	b, adj := len(p.runes)-n, 0
+	b, adj := 0, 0 // b: the bonuses, saturating at ixSat like the score's total
 	camel := starts&ixCamelBit != 0
 	for i, bit := range p.bits {
 		capable := bit == 0 || starts&bit != 0
@@ -108,11 +106,11 @@ func (p *ixPattern) bound(starts uint64, pairs *ixPairs, n int, first byte) int6
 			switch {
 			case !capable:
 			case bit == 0 || starts&ixPos1Bit != 0:
-				b += 15
+				b = 15
 			case rune(first) == p.runes[0] || starts&ixPos2Bit != 0:
-				b += 10
+				b = 10
 			default:
-				b += 5
+				b = 5
 			}
 			continue
 		}
@@ -121,16 +119,16 @@ func (p *ixPattern) bound(starts uint64, pairs *ixPairs, n int, first byte) int6
 			pos = 20
 		}
 		if h := p.pairs[i]; h < 0 || pairs[h>>6]&(1<<(h&63)) != 0 {
-			inc := adj*2 + 5
-			adj += inc
+			inc := min(adj*2+5, ixSat)
+			adj = min(adj+inc, ixSat)
 			if capable && (camel || ixIsSep(p.runes[i-1])) {
 				inc += 20
 			}
 			pos = max(pos, inc)
 		}
-		b += pos
+		b = min(b+pos, ixSat)
 	}
-	return int64(b)
+	return int64(b + len(p.runes) - n)
 }
 
 // matchEnd reports whether sahilm would match s (every rune, in order,

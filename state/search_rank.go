@@ -8,14 +8,14 @@ import (
 	"sync/atomic"
 )
 
-// ixHit is a scored row.
+// ixHit is a scored row; score is its class and sahilm score (ixPack).
 type ixHit struct {
 	idx   uint32
 	score int64
 }
 
-// ixRanker orders hits: active before inactive, then higher score, then
-// more recently/frequently chosen (frec), then earlier entry.
+// ixRanker orders hits: active before inactive, then higher class and
+// score, then more recently/frequently chosen (frec), then earlier entry.
 type ixRanker struct {
 	inactive []uint64
 	orig     []uint32           // id → entry index
@@ -175,19 +175,49 @@ func (sn *ixSnap) ixPass(ctx context.Context, p *ixPattern, c *ixCands, k int, r
 				o.found.ids = append(o.found.ids, id)
 				o.found.ends = append(o.found.ends, uint16(min(end, ixNoEnd)))
 			}
+			cls := p.maxClass(id, sn.meta[id].wstarts, &sn.meta[id].pairs)
 			if len(o.top.h) == o.top.k {
 				if k == 0 {
 					return
 				}
 				worst := o.top.h[0]
 				wi, ri := sn.isInactive(worst.idx), sn.isInactive(id)
-				if ri && !wi || ri == wi && (int64(p.most-len(text)) < worst.score ||
-					p.bound(sn.starts[id], &sn.pairs[id], len(text), text[0]) < worst.score) {
-					return // cannot enter the top: counted, not scored
+				if ri && !wi {
+					return
+				}
+				// Cannot enter the top: counted, not scored. The class is
+				// bounded first (2 when unknown), computed only if needed.
+				if ri == wi {
+					ub := cls
+					if cls < 0 {
+						ub = 2
+					}
+					sb := int64(p.most - len(text)) // a bound on the score
+					if ixPack(ub, 0)+sb < worst.score {
+						return
+					}
+					if sb = min(sb, p.bound(sn.meta[id].starts, &sn.meta[id].pairs, len(text), text[0])); ixPack(ub, 0)+sb < worst.score {
+						return
+					}
+					switch {
+					case cls >= 0:
+					case ixPack(1, 0)+sb < worst.score: // only a phrase can enter
+						if !p.isPhrase(text, sn.upper, base, sn.meta[id].wstarts) {
+							return
+						}
+						cls = 2
+					default:
+						if cls = p.class(text, sn.upper, base); ixPack(cls, 0)+sb < worst.score {
+							return
+						}
+					}
 				}
 			}
 			if sc, ok := p.score(text, sn.upper, base); ok {
-				o.top.push(ixHit{idx: id, score: int64(sc)})
+				if cls < 0 {
+					cls = p.class(text, sn.upper, base)
+				}
+				o.top.push(ixHit{idx: id, score: ixPack(cls, sc)})
 			}
 		}
 		if keep {

@@ -88,6 +88,15 @@ func ixSplitCase(s []byte, up []uint64, base int) {
 	}
 }
 
+// ixSat caps sahilm's adjacency bonus and the running total. sahilm's
+// bonus triples with each adjacent character (5, 15, 45, ...), so a query
+// of about 40 adjacent characters overflows int64: sahilm then returns
+// negative scores, repeated positions, or no match at all (a 44-character
+// query typed from a row's text found nothing). Saturating at 2^56 keeps
+// sahilm's scores exactly wherever they stay below it (about 35 adjacent
+// characters).
+const ixSat = 1 << 56
+
 // score runs sahilm's matcher over the folded text s and reports its score
 // and whether every pattern rune matched.
 //
@@ -95,6 +104,12 @@ func ixSplitCase(s []byte, up []uint64, base int) {
 // set at base+j when byte j was an upper-case letter (for the camel-case
 // bonus).
 func (p *ixPattern) score(s []byte, up []uint64, base int) (int, bool) {
+	return p.scorePos(s, up, base, nil)
+}
+
+// scorePos is score that also appends, when pos is not nil, the byte
+// offsets in s of the matched characters (sahilm's MatchedIndexes).
+func (p *ixPattern) scorePos(s []byte, up []uint64, base int, pos *[]int) (int, bool) {
 	m, n := len(p.runes), len(s)
 	if m == 0 || n == 0 {
 		return 0, false
@@ -156,9 +171,9 @@ func (p *ixPattern) score(s []byte, up []uint64, base int) (int, bool) {
 				sc += 20
 			}
 			if matched > 0 && lastMatch == lastIndex {
-				b := curr*2 + 5
+				b := min(curr*2+5, ixSat)
 				sc += b
-				curr += b
+				curr = min(curr+b, ixSat)
 			}
 			if sc > best {
 				best, mi = sc, j
@@ -178,8 +193,11 @@ func (p *ixPattern) score(s []byte, up []uint64, base int) (int, bool) {
 				if matched == 0 {
 					best += max(mi*-5, -15)
 				}
-				total += best
+				total = min(total+best, ixSat)
 				matched++
+				if pos != nil {
+					*pos = append(*pos, mi)
+				}
 				lastMatch = mi
 				best, mi = -1, -1
 				pi++

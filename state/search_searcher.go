@@ -5,8 +5,6 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
-
-	"github.com/sahilm/fuzzy"
 )
 
 // Searcher is one picker's view of an Index: it remembers the answers to the
@@ -48,6 +46,9 @@ func (s *Searcher) SearchContext(ctx context.Context, query string, limit int) (
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sn := s.ix.snap.Load()
+	if err := ctx.Err(); err != nil { // given up while waiting for the lock
+		return Result{Query: query, Size: len(sn.entries)}, err
+	}
 	v := s.ix.viewOf(sn)
 	if sn != s.snap { // Replace happened: nothing remembered is valid
 		for len(s.levels) > 0 {
@@ -97,11 +98,16 @@ func (sn *ixSnap) search(ctx context.Context, query, norm string, limit int, v *
 	limit = max(limit, 0)
 	var hits []ixHit
 	total := 0
+	var p *ixPattern
+	if norm != "" {
+		p = ixNewPattern(norm)
+		p.keyID = sn.ixKeyID(norm)
+	}
 	switch {
 	case norm == "":
 		hits, total = sn.emptyTop(limit, rk, v), len(sn.entries)
 	case len(norm) == 1 && limit <= ixOneTop:
-		hits, total = sn.oneTop(norm, limit, rk, v)
+		hits, total = sn.oneTop(p, limit, rk, v)
 	default:
 		c := ixCands{}
 		if prev != nil && prev.found != nil {
@@ -116,18 +122,18 @@ func (sn *ixSnap) search(ctx context.Context, query, norm string, limit int, v *
 					if keep {
 						lv.found = &ixList{}
 					}
-					return sn.result(query, norm, nil, 0), lv, nil
+					return sn.result(query, p, nil, 0), lv, nil
 				}
 				c.sets = append(c.sets, set)
 			}
 		}
 		var err error
-		hits, total, lv.found, err = sn.ixPass(ctx, ixNewPattern(norm), &c, limit, rk, keep)
+		hits, total, lv.found, err = sn.ixPass(ctx, p, &c, limit, rk, keep)
 		if err != nil {
 			return Result{}, nil, err
 		}
 	}
-	return sn.result(query, norm, hits, total), lv, nil
+	return sn.result(query, p, hits, total), lv, nil
 }
 
 // emptyTop ranks every row for an empty query: touched rows first.
@@ -153,41 +159,66 @@ func (sn *ixSnap) emptyTop(limit int, rk *ixRanker, v *ixView) []ixHit {
 }
 
 // oneTop answers a one-byte query from the precomputed answer, letting
-// touched rows that match move up among equal scores.
-func (sn *ixSnap) oneTop(norm string, limit int, rk *ixRanker, v *ixView) ([]ixHit, int) {
-	one := &sn.one[norm[0]]
+// touched rows and the row whose Key is the query move up.
+func (sn *ixSnap) oneTop(p *ixPattern, limit int, rk *ixRanker, v *ixView) ([]ixHit, int) {
+	one := &sn.one[p.runes[0]]
 	top := ixNewTop(rk, limit)
 	pre := one.top[:min(limit, len(one.top))]
-	for _, h := range pre {
-		top.push(h)
+	in := make(map[uint32]bool, len(pre)+1)
+	if p.keyID >= 0 {
+		in[uint32(p.keyID)] = true
+		if h, ok := sn.hit(p, uint32(p.keyID)); ok {
+			top.push(h)
+		}
 	}
-	if len(v.order) > 0 && one.total > 0 {
-		in := make(map[uint32]bool, len(pre))
-		for _, h := range pre {
+	for _, h := range pre {
+		if !in[h.idx] {
+			top.push(h)
 			in[h.idx] = true
 		}
-		p := ixNewPattern(norm)
+	}
+	if one.total > 0 {
 		for _, i := range v.order {
-			if sc, ok := p.score(sn.text(i), sn.upper, int(sn.offs[i])); ok && !in[i] {
-				top.push(ixHit{idx: i, score: int64(sc)})
+			if in[i] {
+				continue
+			}
+			if h, ok := sn.hit(p, i); ok {
+				top.push(h)
 			}
 		}
 	}
 	return top.sorted(), one.total
 }
 
-// result builds the answer, asking sahilm/fuzzy for the matched positions
-// of the rows returned and mapping them back into Entry.Text.
-func (sn *ixSnap) result(query, norm string, hits []ixHit, total int) Result {
+// hit scores and classes row id, if it matches.
+func (sn *ixSnap) hit(p *ixPattern, id uint32) (ixHit, bool) {
+	text, base := sn.text(id), int(sn.offs[id])
+	sc, ok := p.score(text, sn.upper, base)
+	if !ok {
+		return ixHit{}, false
+	}
+	cls := p.maxClass(id, sn.meta[id].wstarts, &sn.meta[id].pairs)
+	if cls < 0 {
+		cls = p.class(text, sn.upper, base)
+	}
+	return ixHit{idx: id, score: ixPack(cls, sc)}, true
+}
+
+// result builds the answer with the matched positions of the rows returned
+// (the port's, which are sahilm's MatchedIndexes; the tests check it) mapped
+// back into Entry.Text. p is nil for the empty query.
+func (sn *ixSnap) result(query string, p *ixPattern, hits []ixHit, total int) Result {
 	r := Result{Query: query, Total: total, Size: len(sn.entries), Matches: make([]Match, len(hits))}
+	var pos []int
 	for k, h := range hits {
 		e := sn.entries[sn.orig[h.idx]]
 		r.Matches[k].Entry = e
-		if norm == "" {
+		if p == nil {
 			continue
 		}
-		if ms := fuzzy.FindNoSort(norm, []string{string(ixAppendFold(nil, e.Text))}); len(ms) == 1 {
-			r.Matches[k].Positions = ixMapPositions(e.Text, ms[0].MatchedIndexes)
+		pos = pos[:0]
+		if _, ok := p.scorePos(sn.text(h.idx), sn.upper, int(sn.offs[h.idx]), &pos); ok {
+			r.Matches[k].Positions = ixMapPositions(e.Text, pos)
 		}
 	}
 	return r

@@ -1,12 +1,16 @@
 // Package picker is the fuzzy picker the form uses for the patient and the
-// two providers: type to filter (the search runs in a tea.Cmd and answers
-// older than the last keystroke are dropped, so typing never waits), matched
+// two providers: type to filter (the search runs in a tea.Cmd on the
+// picker's own state.Searcher, which narrows from the previous keystroke; a
+// new key cancels the previous key's search, and answers older than the
+// last keystroke are dropped, so typing never waits), matched
 // characters highlighted, the count of matches, recent choices first when
 // the query is empty, an explicit "No provider on this side" row for
 // providers and, for patients, "Ask Cobalt" when nothing matches locally.
 package picker
 
 import (
+	"context"
+
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
@@ -16,9 +20,12 @@ import (
 	"refdesk/ui/theme"
 )
 
-// Source is what a picker searches: *state.Index satisfies it.
+// Source is what a picker searches: *state.Index satisfies it. The picker
+// searches only through its own Searcher (NewSearcher, made when the picker
+// gets the source), which narrows from the previous keystroke and notices
+// when a sync replaces the index's contents.
 type Source interface {
-	Search(query string, limit int) state.Result
+	NewSearcher() *state.Searcher
 	Touch(key string)
 	Lookup(key string) (state.Entry, bool)
 	Len() int
@@ -84,7 +91,9 @@ type row struct {
 type Model struct {
 	cfg     Config
 	src     Source
-	title   string // which directory it searches
+	finder  *state.Searcher    // src's, this picker's own; nil without src
+	cancel  context.CancelFunc // of the search in flight, if any
+	title   string             // which directory it searches
 	styles  *theme.Styles
 	keys    *theme.Keys
 	input   textinput.Model
@@ -108,14 +117,35 @@ func New(cfg Config, src Source, st *theme.Styles, keys *theme.Keys) Model {
 	in.Placeholder = "type to search"
 	in.SetStyles(st.TextInput)
 	in.CharLimit = 120
-	return Model{cfg: cfg, src: src, styles: st, keys: keys, input: in}
+	m := Model{cfg: cfg, styles: st, keys: keys, input: in}
+	m.setSource(src)
+	return m
 }
 
 // SetSource points the picker at another directory (direction changed) and
 // says which one in its title.
 func (m *Model) SetSource(src Source, title string) {
-	m.src, m.title = src, title
+	m.setSource(src)
+	m.title = title
 	m.loaded = false
+}
+
+// setSource takes src and a Searcher of its own over it, and cancels a
+// search still running on the previous one.
+func (m *Model) setSource(src Source) {
+	m.stop()
+	m.src, m.finder = src, nil
+	if src != nil {
+		m.finder = src.NewSearcher()
+	}
+}
+
+// stop cancels the search in flight, if any: its answer is no longer wanted.
+func (m *Model) stop() {
+	if m.cancel != nil {
+		m.cancel()
+		m.cancel = nil
+	}
 }
 
 // SetStyles applies new styles (the background colour arrived).
@@ -160,17 +190,31 @@ func (m *Model) Refresh() tea.Cmd { return m.search() }
 // Result is the last search's answer and whether it is current.
 func (m Model) Result() (state.Result, bool) { return m.res, m.loaded }
 
+// search starts a search for the current query in a tea.Cmd (never in
+// Update), cancelling the previous one. A cancelled search answers nothing;
+// an answer that still arrives after a newer search started is dropped by
+// its sequence number.
 func (m *Model) search() tea.Cmd {
 	m.seq++
-	seq, id, src, limit := m.seq, m.cfg.ID, m.src, m.cfg.Limit
+	m.stop()
+	seq, id, finder, limit := m.seq, m.cfg.ID, m.finder, m.cfg.Limit
 	q := m.input.Value()
 	if m.cfg.Patients {
 		q = NormalizeQuery(q)
 	}
-	if src == nil {
+	if finder == nil {
 		return nil
 	}
-	return func() tea.Msg { return resultMsg{id: id, seq: seq, res: src.Search(q, limit)} }
+	ctx, cancel := context.WithCancel(context.Background())
+	m.cancel = cancel
+	return func() tea.Msg {
+		defer cancel()
+		res, err := finder.SearchContext(ctx, q, limit)
+		if err != nil {
+			return nil // cancelled by a newer key
+		}
+		return resultMsg{id: id, seq: seq, res: res}
+	}
 }
 
 // Update handles keys when focused and the answers of its own searches.

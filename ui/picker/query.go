@@ -3,6 +3,7 @@ package picker
 import (
 	"regexp"
 	"strings"
+	"time"
 	"unicode"
 
 	"refdesk/api"
@@ -30,12 +31,19 @@ func NormalizeQuery(q string) string {
 // it as YYYY-MM-DD.
 func ParseDate(w string) (string, bool) {
 	if m := usDate.FindStringSubmatch(w); m != nil {
-		return m[3] + "-" + pad2(m[1]) + "-" + pad2(m[2]), validMD(m[1], m[2])
+		return validDate(m[3] + "-" + pad2(m[1]) + "-" + pad2(m[2]))
 	}
 	if m := isoDate.FindStringSubmatch(w); m != nil {
-		return m[1] + "-" + pad2(m[2]) + "-" + pad2(m[3]), validMD(m[2], m[3])
+		return validDate(m[1] + "-" + pad2(m[2]) + "-" + pad2(m[3]))
 	}
 	return "", false
+}
+
+// validDate reports whether d (YYYY-MM-DD) is a day of the calendar, so
+// 02/30/1980 or 02/29/1900 is not taken for a date of birth.
+func validDate(d string) (string, bool) {
+	_, err := time.Parse(time.DateOnly, d)
+	return d, err == nil
 }
 
 func pad2(s string) string {
@@ -43,19 +51,6 @@ func pad2(s string) string {
 		return "0" + s
 	}
 	return s
-}
-
-func validMD(m, d string) bool {
-	mm, dd := atoi(m), atoi(d)
-	return mm >= 1 && mm <= 12 && dd >= 1 && dd <= 31
-}
-
-func atoi(s string) int {
-	n := 0
-	for _, r := range s {
-		n = n*10 + int(r-'0')
-	}
-	return n
 }
 
 // PatientQuery turns what the user typed into GET /v1/patients' filters: a
