@@ -147,15 +147,11 @@ func parseRetryAfter(v string) time.Duration {
 	return 0
 }
 
-// once sends one request. A transport failure is a *sendError that knows,
-// from httptrace's WroteRequest, whether the whole request was written.
+// once sends one request. A transport failure is a *sendError whose
+// notSent is decided conservatively by sentTrace: a request counts as not
+// sent only when nothing of it that could be acted on may have left.
 func (c *Client) once(ctx context.Context, cl call) (*http.Response, error) {
-	var wrote atomic.Bool
-	trace := &httptrace.ClientTrace{WroteRequest: func(i httptrace.WroteRequestInfo) {
-		if i.Err == nil {
-			wrote.Store(true)
-		}
-	}}
+	st := &sentTrace{}
 	u := c.base + cl.path
 	if len(cl.query) > 0 {
 		u += "?" + cl.query.Encode()
@@ -164,8 +160,9 @@ func (c *Client) once(ctx context.Context, cl call) (*http.Response, error) {
 	var n int64
 	if cl.body != nil {
 		body, n = cl.body()
+		body = &countingBody{ReadCloser: body, n: &st.bodyRead}
 	}
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), cl.method, u, body)
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, st.trace()), cl.method, u, body)
 	if err != nil {
 		if body != nil {
 			body.Close()
@@ -187,9 +184,62 @@ func (c *Client) once(ctx context.Context, cl call) (*http.Response, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err // url.Error's text carries the query
 		}
-		return nil, &sendError{method: cl.method, path: cl.path, notSent: !wrote.Load(), err: err}
+		return nil, &sendError{method: cl.method, path: cl.path, notSent: st.notSent(body != nil), err: err}
 	}
 	return resp, nil
+}
+
+// sentTrace records how far a request got. httptrace's WroteRequest is not
+// relied on: it fires only after the whole request is written and flushed,
+// so a cancellation in the instant before it (with the body already in the
+// socket, perhaps received) would call a request not sent that the server
+// has. Instead:
+//   - no connection obtained (GotConn never fired) → not sent;
+//   - a request with a body: not sent while not one byte of the body has
+//     been read from it (headers alone cannot be acted on: the server waits
+//     for the body its Content-Length announces); once any byte was read it
+//     may be in the socket, so the outcome is unknown — even if the body
+//     was cut short, as the caller cannot tell a cut from a lost answer;
+//   - a request without a body: not sent until its headers were written
+//     (WroteHeaders), unknown after.
+//
+// Unknown is safe for a POST: it is never resent; the state package's
+// reconciler asks Cobalt and, when Cobalt's list proves the referral
+// absent, marks it Not sent for a person to send again.
+type sentTrace struct {
+	gotConn, wroteHeaders atomic.Bool
+	bodyRead              atomic.Int64
+}
+
+func (s *sentTrace) trace() *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{
+		GotConn:      func(httptrace.GotConnInfo) { s.gotConn.Store(true) },
+		WroteHeaders: func() { s.wroteHeaders.Store(true) },
+	}
+}
+
+// notSent reports whether the request provably never left (see sentTrace).
+func (s *sentTrace) notSent(hasBody bool) bool {
+	if !s.gotConn.Load() {
+		return true
+	}
+	if hasBody {
+		return s.bodyRead.Load() == 0
+	}
+	return !s.wroteHeaders.Load()
+}
+
+// countingBody counts the bytes the transport has read from a request
+// body: an upper bound of what reached the socket.
+type countingBody struct {
+	io.ReadCloser
+	n *atomic.Int64
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.n.Add(int64(n))
+	return n, err
 }
 
 // status is the success flag every answer carries.

@@ -26,8 +26,12 @@ const (
 // slowing after PollSlowAfter up to PollMaxInterval) and applying what it
 // finds as events. An Unknown referral has no job id: it is first matched
 // through GET /v1/referrals (its dates, patient, direction, both providers
-// and reason); once found it takes Cobalt's id and goes to Processing, and
-// from then on the recent referral events are searched for that id.
+// and reason); once found it takes Cobalt's id and goes to Processing.
+// Cobalt's list gives no job id, so such a referral is then settled by
+// settleListed: the recent events are scanned, applying only those of the
+// referrals being reconciled and stopping once its own is seen; if none is
+// (it may be older than the newest 1,000), the list's own status settles
+// it when that says "created" or "failed".
 // After PollHorizon a referral still unresolved gets Attention "no answer
 // yet" and its status is kept — except an Unknown referral that Cobalt's
 // list still did not hold at the last, successful, search: that one
@@ -88,6 +92,12 @@ func (r *reconciler) round(ctx context.Context) {
 		return
 	}
 	live := make(map[int64]bool, len(cands))
+	rs := newRoundScan()
+	for _, c := range cands {
+		if c.referralID != "" {
+			rs.want[c.referralID] = true
+		}
+	}
 	for _, c := range cands {
 		live[c.id] = true
 		now := d.now()
@@ -102,7 +112,7 @@ func (r *reconciler) round(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		done, searched, err := d.poll(ctx, c)
+		done, searched, err := d.poll(ctx, c, rs)
 		if err != nil {
 			d.log.Info("reconciler: poll failed", "referral", c.id, "err", safeErr(err))
 		}
@@ -159,23 +169,24 @@ func (d *Desk) candidates(ctx context.Context) ([]candidate, error) {
 }
 
 // poll asks Cobalt once about c; done means it needs no more polling;
-// searched means Cobalt's referral list was searched for it.
-func (d *Desk) poll(ctx context.Context, c candidate) (done, searched bool, err error) {
+// searched means Cobalt's referral list was searched for it. rs is what
+// the round's referrals share (see roundScan).
+func (d *Desk) poll(ctx context.Context, c candidate, rs *roundScan) (done, searched bool, err error) {
 	switch {
 	case c.jobID != "":
 		err = d.pollEvents(ctx, api.EventQuery{JobID: c.jobID, PageSize: 100}, 1)
 	case c.referralID != "":
-		// Found through the referral list: no job id, so look through the
-		// recent referral events for its id.
-		err = d.pollEvents(ctx, api.EventQuery{
-			StartDate: day(c.created, -1), EndDate: day(d.now(), 1), PageSize: 100,
-		}, 10)
+		// Found through the referral list earlier: no job id.
+		err = d.settleListed(ctx, c, rs, nil)
 	default:
-		var found bool
-		found, err = d.match(ctx, c)
-		if err != nil || !found {
+		var ref *api.Referral
+		ref, err = d.match(ctx, c)
+		if err != nil || ref == nil {
 			return false, err == nil, err
 		}
+		c.referralID = ref.ID
+		rs.want[ref.ID] = true
+		err = d.settleListed(ctx, c, rs, ref)
 	}
 	if err != nil {
 		return false, false, err
@@ -191,7 +202,8 @@ func day(t time.Time, offset int) string {
 	return t.UTC().AddDate(0, 0, offset).Format(time.DateOnly)
 }
 
-// pollEvents applies the referral events q lists, walking up to maxPages.
+// pollEvents applies the referral events q lists (one job's), walking up
+// to maxPages.
 func (d *Desk) pollEvents(ctx context.Context, q api.EventQuery, maxPages int) error {
 	for page := 1; page <= maxPages; page++ {
 		q.Page = page
@@ -212,43 +224,32 @@ func (d *Desk) pollEvents(ctx context.Context, q api.EventQuery, maxPages int) e
 }
 
 // match looks for Unknown referral c among Cobalt's referrals; when found,
-// c takes Cobalt's id and goes to Processing, and any event already
-// received for that id is applied in the same transaction.
-func (d *Desk) match(ctx context.Context, c candidate) (bool, error) {
-	q := api.ReferralQuery{StartDate: day(c.created, -1), EndDate: day(d.now(), 1),
-		PatientMRN: c.in.PatientMRN, Direction: c.in.Direction, PageSize: 100, Sort: "referral_date"}
-	for page := 1; page <= 10; page++ {
-		q.Page = page
-		refs, pg, err := d.client.Referrals(ctx, q)
-		if err != nil {
-			return false, err
+// c takes Cobalt's id and goes to Processing, any event already received
+// for that id is applied in the same transaction, and the list's item is
+// returned (nil when not found).
+func (d *Desk) match(ctx context.Context, c candidate) (*api.Referral, error) {
+	var found *api.Referral
+	err := d.eachListed(ctx, c, func(ref api.Referral) (bool, error) {
+		if !sameReferral(c.in, ref) {
+			return false, nil
 		}
-		for _, ref := range refs {
-			if !sameReferral(c.in, ref) {
-				continue
+		if claimed, err := d.claimed(ctx, ref.ID); err != nil || claimed {
+			return err != nil, err
+		}
+		ids := []int64{c.id}
+		err := d.writeAndPublish(ctx, &ids, func(tx *sql.Tx) error {
+			if err := d.transition(ctx, tx, c.id, Processing, "found in Cobalt's referrals (reconciler)",
+				update{referralID: strp(ref.ID), failureReason: strp("")}); err != nil {
+				return err
 			}
-			claimed, err := d.claimed(ctx, ref.ID)
-			if err != nil || claimed {
-				if err != nil {
-					return false, err
-				}
-				continue
-			}
-			ids := []int64{c.id}
-			err = d.writeAndPublish(ctx, &ids, func(tx *sql.Tx) error {
-				if err := d.transition(ctx, tx, c.id, Processing, "found in Cobalt's referrals (reconciler)",
-					update{referralID: strp(ref.ID), failureReason: strp("")}); err != nil {
-					return err
-				}
-				return d.applyPending(ctx, tx, c.id, ref.ID, "")
-			})
-			return err == nil, err
+			return d.applyPending(ctx, tx, c.id, ref.ID, "")
+		})
+		if err == nil {
+			found = &ref
 		}
-		if pg.TotalPages <= page {
-			break
-		}
-	}
-	return false, nil
+		return true, err
+	})
+	return found, err
 }
 
 // sameReferral reports whether Cobalt's ref is what in describes (fields
