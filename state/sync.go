@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"time"
 
 	"refdesk/api"
@@ -32,10 +31,12 @@ func (d *Desk) SyncedAt(dir Directory) time.Time {
 	return time.Unix(0, at)
 }
 
-// Sync refreshes the three directories from Cobalt: everything is fetched
-// first, then the three cache tables are replaced in one transaction, then
-// the indexes. A failure anywhere leaves the old cache and indexes as they
-// were. progress (may be nil) is called as each directory arrives.
+// Sync refreshes the three directories from Cobalt. Each is streamed row
+// by row into a staging table (see sync_stage.go), never held in memory as
+// a whole; then the three cache tables are replaced from the staging
+// tables in one transaction, and the indexes are rebuilt from the cache. A
+// failure anywhere leaves the old cache and indexes as they were.
+// progress (may be nil) is called as each directory arrives.
 func (d *Desk) Sync(ctx context.Context, progress func(SyncProgress)) (SyncReport, error) {
 	if d.client == nil {
 		return SyncReport{}, errNoClient
@@ -51,10 +52,22 @@ func (d *Desk) Sync(ctx context.Context, progress func(SyncProgress)) (SyncRepor
 			progress(SyncProgress{Directory: dir, Done: done, Total: total})
 		}
 	}
-	fresh := make(map[Directory][]cacheRow, 3)
+	stages := make(map[Directory]*stage, len(directories))
+	defer func() {
+		for _, s := range stages {
+			s.drop()
+		}
+	}()
+	for _, dir := range directories {
+		s, err := newStage(ctx, d.st.w, dir)
+		if err != nil {
+			return SyncReport{}, fmt.Errorf("preparing the sync: %w", err)
+		}
+		stages[dir] = s
+	}
 
 	report(Providers, 0, 0)
-	ps, err := d.client.Providers(ctx)
+	ps, err := d.client.Providers(ctx) // a clinic's few hundred: one slice
 	if err != nil {
 		return SyncReport{}, fmt.Errorf("fetching providers: %w", err)
 	}
@@ -62,63 +75,56 @@ func (d *Desk) Sync(ctx context.Context, progress func(SyncProgress)) (SyncRepor
 		if p.EHRID == "" {
 			continue // cannot be sent: no EHR id
 		}
-		r, err := rowOf(ProviderEntry(p), p)
-		if err != nil {
+		if err := stages[Providers].addRow(ctx, ProviderEntry(p), p); err != nil {
 			return SyncReport{}, err
 		}
-		fresh[Providers] = append(fresh[Providers], r)
+	}
+	if err := stages[Providers].flush(ctx); err != nil {
+		return SyncReport{}, err
 	}
 	report(Providers, len(ps), len(ps))
 
 	report(ReferringProviders, 0, 0)
-	rps, err := d.client.ReferringProviders(ctx, api.ReferringProviderQuery{})
+	n := 0
+	err = d.client.StreamReferringProviders(ctx, api.ReferringProviderQuery{}, func(p api.ReferringProvider) error {
+		n++
+		if p.EHRID == "" {
+			return nil
+		}
+		return stages[ReferringProviders].addRow(ctx, ReferringProviderEntry(p), p)
+	})
+	if err == nil {
+		err = stages[ReferringProviders].flush(ctx)
+	}
 	if err != nil {
 		return SyncReport{}, fmt.Errorf("fetching referring providers: %w", err)
 	}
-	for _, p := range rps {
-		if p.EHRID == "" {
-			continue
-		}
-		r, err := rowOf(ReferringProviderEntry(p), p)
-		if err != nil {
-			return SyncReport{}, err
-		}
-		fresh[ReferringProviders] = append(fresh[ReferringProviders], r)
-	}
-	report(ReferringProviders, len(rps), len(rps))
+	report(ReferringProviders, n, n)
 
 	report(Patients, 0, 0)
-	pts, err := d.client.AllPatients(ctx, func(done, total int) { report(Patients, done, total) })
+	err = d.client.StreamPatients(ctx, func(done, total int) { report(Patients, done, total) }, func(p api.Patient) error {
+		if p.MRN == "" {
+			return nil
+		}
+		return stages[Patients].addRow(ctx, PatientEntry(p), p)
+	})
+	if err == nil {
+		err = stages[Patients].flush(ctx)
+	}
 	if err != nil {
 		return SyncReport{}, fmt.Errorf("fetching patients: %w", err)
 	}
-	for _, p := range pts {
-		if p.MRN == "" {
-			continue
-		}
-		r, err := rowOf(PatientEntry(p), p)
-		if err != nil {
-			return SyncReport{}, err
-		}
-		fresh[Patients] = append(fresh[Patients], r)
-	}
 
 	rep := SyncReport{Counts: map[Directory]int{}, Changed: map[Directory]int{}}
-	for _, dir := range directories {
-		fresh[dir] = dedupe(fresh[dir])
-		n, err := d.countChanges(ctx, dir, fresh[dir])
-		if err != nil {
-			return SyncReport{}, err
-		}
-		rep.Counts[dir] = len(fresh[dir])
-		rep.Changed[dir] = n
-	}
+	same := map[Directory]bool{}
 	now := d.now()
 	err = d.st.write(ctx, func(tx *sql.Tx) error {
 		for _, dir := range directories {
-			if err := replaceTable(ctx, tx, dir, fresh[dir], now); err != nil {
+			sw, err := stages[dir].swap(ctx, tx, now)
+			if err != nil {
 				return err
 			}
+			rep.Counts[dir], rep.Changed[dir], same[dir] = sw.count, sw.changed, sw.same
 		}
 		return audit(ctx, tx, now, "refdesk", "sync",
 			fmt.Sprintf("providers %d, referring providers %d, patients %d",
@@ -127,15 +133,31 @@ func (d *Desk) Sync(ctx context.Context, progress func(SyncProgress)) (SyncRepor
 	if err != nil {
 		return SyncReport{}, fmt.Errorf("saving the directories: %w", err)
 	}
+	// The cache is committed: finish the indexes even if ctx ends now.
+	ctx = context.WithoutCancel(ctx)
 	for _, dir := range directories {
-		entries := make([]Entry, len(fresh[dir]))
-		for i, r := range fresh[dir] {
-			entries[i] = r.entry
+		if same[dir] {
+			if ok, err := d.indexMatches(ctx, dir, rep.Counts[dir]); err == nil && ok {
+				continue // nothing to rebuild
+			}
 		}
-		d.idx[dir].Replace(entries)
+		if err := d.reloadIndex(ctx, dir, rep.Counts[dir]); err != nil {
+			// Not expected (a read of the file just written); the index
+			// catches up at the next start.
+			return rep, fmt.Errorf("the directories were saved but the %s index could not be rebuilt (restart refdesk): %w", dir, err)
+		}
 	}
 	rep.Took = d.now().Sub(start)
 	return rep, nil
+}
+
+// addRow stages e with v (the API's row) as its JSON.
+func (s *stage) addRow(ctx context.Context, e Entry, v any) error {
+	r, err := rowOf(e, v)
+	if err != nil {
+		return err
+	}
+	return s.add(ctx, r)
 }
 
 // dedupe keeps the last row for each key, in first-seen order.
@@ -151,58 +173,6 @@ func dedupe(rows []cacheRow) []cacheRow {
 		out = append(out, r)
 	}
 	return out
-}
-
-func hashOf(s string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(s))
-	return h.Sum64()
-}
-
-// countChanges counts rows added, changed or removed by replacing dir's
-// cache with rows.
-func (d *Desk) countChanges(ctx context.Context, dir Directory, rows []cacheRow) (int, error) {
-	table, key := cacheTable(dir)
-	q, err := d.st.r.QueryContext(ctx, "SELECT "+key+", data FROM "+table)
-	if err != nil {
-		return 0, err
-	}
-	defer q.Close()
-	old := make(map[string]uint64)
-	for q.Next() {
-		var k, data string
-		if err := q.Scan(&k, &data); err != nil {
-			return 0, err
-		}
-		old[k] = hashOf(data)
-	}
-	if err := q.Err(); err != nil {
-		return 0, err
-	}
-	changed := 0
-	for _, r := range rows {
-		h, ok := old[r.entry.Key]
-		if !ok || h != hashOf(r.data) {
-			changed++
-		}
-		delete(old, r.entry.Key)
-	}
-	return changed + len(old), nil
-}
-
-// replaceTable replaces dir's cache with rows and records the sync time.
-func replaceTable(ctx context.Context, tx *sql.Tx, dir Directory, rows []cacheRow, at time.Time) error {
-	table, _ := cacheTable(dir)
-	if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
-		return err
-	}
-	if err := insertRows(ctx, tx, dir, rows, false); err != nil {
-		return err
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO sync_meta (directory, synced_at, count) VALUES (?, ?, ?)
-		ON CONFLICT(directory) DO UPDATE SET synced_at = excluded.synced_at, count = excluded.count`,
-		string(dir), at.UnixNano(), len(rows))
-	return err
 }
 
 // insertRows writes rows into dir's table (replacing rows with the same key
