@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 )
 
 // Streaming list calls: the rows of a list answer are handed to a callback
@@ -74,35 +73,7 @@ func (c *Client) StreamPatients(ctx context.Context, progress func(done, total i
 // failures), "success" and "message" are read as the status, everything
 // else is skipped. A "success": false answer is an *Error.
 func (c *Client) stream(ctx context.Context, cl call, key string, elem func(*json.Decoder) error) error {
-	for attempt := 0; ; attempt++ {
-		resp, err := c.once(ctx, cl)
-		if err == nil {
-			if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
-				defer resp.Body.Close()
-				return decodeStream(cl, resp, key, elem)
-			}
-			err = readError(cl.method, resp)
-			if ae := err.(*Error); ae.Status == http.StatusTooManyRequests || ae.Status == http.StatusServiceUnavailable {
-				ae.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"))
-			}
-			resp.Body.Close()
-		}
-		if attempt >= c.retries || !retryable(ctx, cl.method, err) {
-			return err
-		}
-		wait := c.backoff(attempt, err)
-		if c.cfg.Logger != nil {
-			c.cfg.Logger.Info("cobalt retry", "method", cl.method, "path", cl.path,
-				"attempt", attempt+1, "wait", wait, "reason", retryReason(err))
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return err
-		case <-t.C:
-		}
-	}
+	return c.retrying(ctx, cl, func(resp *http.Response) error { return decodeStream(cl, resp, key, elem) })
 }
 
 // decodeStream is decodeAnswer for a streamed list (see stream).

@@ -55,12 +55,19 @@ type call struct {
 // nil). GETs are retried on any failure that may pass (network, timeout,
 // 429, 5xx); other methods only when the request provably never left.
 func (c *Client) do(ctx context.Context, cl call, out any) error {
+	return c.retrying(ctx, cl, func(resp *http.Response) error { return decodeAnswer(cl, resp, out) })
+}
+
+// retrying runs cl with do's retries and hands a 2xx answer to ok, which
+// reads its body (closed afterwards). An answer is never retried once ok
+// has started reading it.
+func (c *Client) retrying(ctx context.Context, cl call, ok func(*http.Response) error) error {
 	for attempt := 0; ; attempt++ {
 		resp, err := c.once(ctx, cl)
 		if err == nil {
 			if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 				defer resp.Body.Close()
-				return decodeAnswer(cl, resp, out)
+				return ok(resp)
 			}
 			err = readError(cl.method, resp)
 			if ae := err.(*Error); ae.Status == http.StatusTooManyRequests || ae.Status == http.StatusServiceUnavailable {
