@@ -17,6 +17,11 @@ import (
 const (
 	ReasonShutdown = "shutdown" // the server is stopping (SIGTERM)
 	ReasonIdle     = "idle"     // no input for Options.IdleTimeout
+	// ReasonDisconnect: the client's connection ended (closed terminal,
+	// dropped network) while its program still ran. The program outlives
+	// the connection for a short grace so the model can save what was
+	// typed; nothing it draws reaches anyone any more.
+	ReasonDisconnect = "disconnect"
 )
 
 // ShutdownMsg is sent to a session's model before its program is made to
@@ -25,13 +30,14 @@ const (
 // program quits. Work started after that is not waited for. A model that
 // ignores ShutdownMsg still quits.
 type ShutdownMsg struct {
-	Reason string // ReasonShutdown or ReasonIdle
+	Reason string // ReasonShutdown, ReasonIdle or ReasonDisconnect
 }
 
 // desk is the server's record of one running session.
 type desk struct {
 	info      Session
-	ctx       context.Context
+	conn      context.Context // the SSH session's: ends with the connection
+	ctx       context.Context // the desk's: ends when its program has ended
 	cancel    context.CancelFunc
 	lastInput atomic.Int64 // unix nanoseconds of the last byte from the client
 
@@ -66,6 +72,9 @@ func (d *desk) setProgram(p *tea.Program) {
 	}
 }
 
+// deliver sends ShutdownMsg, tells the program to quit after grace if it
+// has not, and kills it a second later if even that did not work (a model
+// stuck in Update). d.ctx ends when the program has ended.
 func (d *desk) deliver(p *tea.Program, reason string, grace time.Duration) {
 	p.Send(ShutdownMsg{Reason: reason}) // a no-op once the program has ended
 	t := time.NewTimer(grace)
@@ -73,6 +82,13 @@ func (d *desk) deliver(p *tea.Program, reason string, grace time.Duration) {
 	select {
 	case <-t.C:
 		p.Quit()
+	case <-d.ctx.Done():
+		return
+	}
+	t.Reset(time.Second)
+	select {
+	case <-t.C:
+		p.Kill()
 	case <-d.ctx.Done():
 	}
 }
@@ -131,9 +147,14 @@ func (s *Server) trackDesk(next ssh.Handler) ssh.Handler {
 			User: sess.User(), KeyName: entry.Name, Fingerprint: entry.Fingerprint,
 			Term: pty.Term, Width: w, Height: h, Environ: env,
 		}}
-		d.ctx, d.cancel = context.WithCancel(sess.Context())
+		// The desk's context outlives the connection: when the client drops,
+		// the program gets ShutdownMsg{ReasonDisconnect} and a short grace to
+		// save (watchDisconnect). It ends when the program has ended.
+		d.conn = sess.Context()
+		d.ctx, d.cancel = context.WithCancel(context.WithoutCancel(sess.Context()))
 		defer d.cancel()
 		d.lastInput.Store(time.Now().UnixNano())
+		s.awaitDropped(d)
 
 		s.mu.Lock()
 		if s.closing {
@@ -152,6 +173,7 @@ func (s *Server) trackDesk(next ssh.Handler) ssh.Handler {
 		if s.opt.IdleTimeout > 0 && sess.EmulatedPty() {
 			go s.watchIdle(d)
 		}
+		go s.watchDisconnect(sess, d)
 		next(sess)
 	}
 }
@@ -221,7 +243,7 @@ func (s *Server) newProgram(sess ssh.Session) (p *tea.Program) {
 		return nil
 	}
 	opts := append(bubbletea.MakeOptions(sess), tea.WithoutSignalHandler(), tea.WithContext(d.ctx),
-		tea.WithWindowSize(d.info.Width, d.info.Height))
+		tea.WithWindowSize(d.info.Width, d.info.Height), tea.WithFilter(boundResize))
 	if sess.EmulatedPty() {
 		opts = append(opts, tea.WithInput(inputWatch{r: sess, d: d}))
 	}

@@ -74,6 +74,14 @@ func (g *guard) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 // (OpenSSH's ssh -tt without a local terminal does that).
 const defaultWidth, defaultHeight = 80, 24
 
+// The largest terminal a session is drawn for. The renderer keeps a cell
+// buffer of width x height; a client claiming 10000x10000 would make it
+// allocate and diff 100 million cells (gigabytes) and stall the server. A
+// larger window simply shows the desk in its top-left 512x256 corner.
+const maxWidth, maxHeight = 512, 256
+
+// windowSize replaces zero dimensions with the default and bounds large
+// ones; it applies to the initial PTY size and to every resize.
 func windowSize(w, h int) (int, int) {
 	if w <= 0 {
 		w = defaultWidth
@@ -81,7 +89,17 @@ func windowSize(w, h int) (int, int) {
 	if h <= 0 {
 		h = defaultHeight
 	}
-	return w, h
+	return min(w, maxWidth), min(h, maxHeight)
+}
+
+// boundResize is a program filter: the renderer resizes on a
+// WindowSizeMsg before the model sees it, so the bound must apply here.
+func boundResize(_ tea.Model, msg tea.Msg) tea.Msg {
+	if ws, ok := msg.(tea.WindowSizeMsg); ok {
+		ws.Width, ws.Height = windowSize(ws.Width, ws.Height)
+		return ws
+	}
+	return msg
 }
 
 // View implements tea.Model.

@@ -26,7 +26,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/ssh"
 	"charm.land/wish/v2"
-	"charm.land/wish/v2/bubbletea"
 	gossh "golang.org/x/crypto/ssh"
 )
 
@@ -161,7 +160,7 @@ func New(opt Options) (*Server, error) {
 	// Listed innermost first: the last one runs first.
 	if err := s.ssh.SetOption(wish.WithMiddleware(
 		s.farewell,
-		bubbletea.MiddlewareWithProgramHandler(s.newProgram),
+		s.runProgram,
 		s.trackDesk,
 		s.capSessions,
 		s.requireTerminal,

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -42,21 +43,39 @@ func (m *Model) loadDraft() tea.Cmd {
 	}
 }
 
+// draftWriteTimeout bounds one draft write.
+const draftWriteTimeout = 5 * time.Second
+
+// writeCtx is the context of a draft write: the session's values without
+// its cancellation, since the session ending (a dropped connection, a
+// server shutdown) is exactly when the last keys must still be saved.
+func writeCtx(session context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(session), draftWriteTimeout)
+}
+
 // saveDraft writes the form as it is now.
 func (m *Model) saveDraft(gen int) tea.Cmd {
-	d, ctx, user, in := m.s.Desk, m.ctx, m.s.User, m.form.Input()
+	d, session, user, in := m.s.Desk, m.ctx, m.s.User, m.form.Input()
 	if d == nil {
 		return nil
 	}
-	return func() tea.Msg { return draftSavedMsg{gen, d.SaveDraft(ctx, user, in)} }
+	return func() tea.Msg {
+		ctx, cancel := writeCtx(session)
+		defer cancel()
+		return draftSavedMsg{gen, d.SaveDraft(ctx, user, in)}
+	}
 }
 
 func (m *Model) discardDraft() tea.Cmd {
-	d, ctx, user := m.s.Desk, m.ctx, m.s.User
+	d, session, user := m.s.Desk, m.ctx, m.s.User
 	if d == nil {
 		return nil
 	}
-	return func() tea.Msg { return draftDiscardedMsg{d.DiscardDraft(ctx, user)} }
+	return func() tea.Msg {
+		ctx, cancel := writeCtx(session)
+		defer cancel()
+		return draftDiscardedMsg{d.DiscardDraft(ctx, user)}
+	}
 }
 
 // unsaved reports whether the form holds typing not yet in the store.
@@ -108,8 +127,8 @@ func (m *Model) resumeKey(k tea.KeyPressMsg) tea.Cmd {
 func (m *Model) draftMsg(msg tea.Msg) (tea.Cmd, bool) {
 	switch msg := msg.(type) {
 	case draftTickMsg:
-		if msg.gen != m.draftGen {
-			return nil, true // typing went on: a later tick saves
+		if msg.gen != m.draftGen || !m.unsaved() {
+			return nil, true // typing went on (a later tick saves), or already saved
 		}
 		return m.saveDraft(msg.gen), true
 	case draftSavedMsg:

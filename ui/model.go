@@ -47,8 +47,13 @@ type Model struct {
 	flash    string // the last message for the user
 	flashErr bool
 
+	styleGen  int  // bumped by restyle: cached drawings are stale
+	paneShown bool // what the pane was last told by SetVisible
+	cache     viewCache
+
 	// The draft: saved draftDelay after typing pauses.
 	lastInput state.ReferralInput
+	lastFocus int
 	draftGen  int
 	savedGen  int
 	resumeIn  state.ReferralInput
@@ -89,6 +94,9 @@ func newModel(s Session) *Model {
 	m.help = help.New()
 	m.help.Styles = st.Help
 	m.lastInput = m.form.Input()
+	m.lastFocus = m.form.Focus()
+	m.paneShown = true // the pane starts visible (SetVisible is not called yet)
+	m.cache.formDirty = true
 	m.layout()
 	return m
 }
@@ -138,45 +146,74 @@ func (m *Model) clock() tea.Cmd {
 
 // Update routes messages: root keys first, then the focused component;
 // every other message goes to the components, which keep their own ids.
+// The pane's own messages (its list, hub changes, spinner frames) go to the
+// pane alone, so the form's drawing is kept; afterwards the pane is told
+// whether it is on screen (its spinner ticks only then).
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if m.pane.Owns(msg) {
+		var cmd tea.Cmd
+		m.pane, cmd = m.pane.Update(msg)
+		return m, cmd
+	}
+	if _, ok := msg.(clockMsg); !ok {
+		m.cache.formDirty = true
+	}
+	cmd := m.update(msg)
+	if shown := m.paneVisible(); shown != m.paneShown {
+		m.paneShown = shown
+		cmd = tea.Batch(cmd, m.pane.SetVisible(shown))
+	}
+	return m, cmd
+}
+
+// paneVisible reports whether the pane is on screen now.
+func (m *Model) paneVisible() bool {
+	if m.tooSmall() || m.screen == screenQuit || m.screen == screenResume {
+		return false
+	}
+	return m.wide() || m.onPane
+}
+
+func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.layout()
-		return m, nil
+		return nil
 	case tea.BackgroundColorMsg:
 		m.dark = msg.IsDark()
 		m.restyle()
-		return m, nil
+		return nil
 	case clockMsg:
-		return m, m.clock()
+		return m.clock()
 	case tea.KeyPressMsg:
 		cmd := m.keyPress(msg)
-		return m, tea.Batch(cmd, m.draftChanged())
+		return tea.Batch(cmd, m.draftChanged())
 	case tea.PasteMsg:
 		var cmd tea.Cmd
 		if !m.onPane && m.screen == screenMain {
 			m.form, cmd = m.form.Update(msg)
 		}
-		return m, tea.Batch(cmd, m.draftChanged())
+		return tea.Batch(cmd, m.draftChanged())
 	case pane.ReopenMsg:
-		return m, m.reopen(msg.Referral)
+		return m.reopen(msg.Referral)
 	case SaveDraftMsg:
 		if m.unsaved() {
-			return m, m.saveDraft(m.draftGen)
+			return m.saveDraft(m.draftGen)
 		}
-		return m, nil
+		return nil
 	}
 	if cmd, ok := m.rootMsg(msg); ok {
-		return m, cmd
+		return cmd
 	}
 	var c1, c2 tea.Cmd
 	m.form, c1 = m.form.Update(msg)
 	m.pane, c2 = m.pane.Update(msg)
-	return m, tea.Batch(c1, c2, m.draftChanged())
+	return tea.Batch(c1, c2, m.draftChanged())
 }
 
 func (m *Model) restyle() {
+	m.styleGen++
 	*m.styles = theme.New(m.dark, m.s.NoColor)
 	m.help.Styles = m.styles.Help
 	m.form.SetStyles(m.styles)
@@ -271,15 +308,25 @@ func (m *Model) reopen(r state.Referral) tea.Cmd {
 
 func (m *Model) setFlash(s string, isErr bool) { m.flash, m.flashErr = s, isErr }
 
-// draftChanged schedules a draft save when the form's content changed.
+// draftChanged schedules a draft save when the form's content changed, and
+// saves at once when the focus left a field with unsaved typing (moving on
+// is a natural checkpoint, and it bounds what a crash can lose to one field).
 func (m *Model) draftChanged() tea.Cmd {
 	in := m.form.Input()
-	if reflect.DeepEqual(in, m.lastInput) {
-		return nil
+	focus := m.form.Focus()
+	moved := focus != m.lastFocus
+	m.lastFocus = focus
+	if !reflect.DeepEqual(in, m.lastInput) {
+		m.lastInput = in
+		m.flash = "" // the form moved on: field messages say what is still wrong
+		m.draftGen++
+		if !moved {
+			gen := m.draftGen
+			return tea.Tick(m.s.DraftDelay, func(time.Time) tea.Msg { return draftTickMsg{gen} })
+		}
 	}
-	m.lastInput = in
-	m.flash = "" // the form moved on: field messages say what is still wrong
-	m.draftGen++
-	gen := m.draftGen
-	return tea.Tick(m.s.DraftDelay, func(time.Time) tea.Msg { return draftTickMsg{gen} })
+	if moved && m.unsaved() {
+		return m.saveDraft(m.draftGen)
+	}
+	return nil
 }

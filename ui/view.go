@@ -45,7 +45,7 @@ func (m *Model) chrome() (header, footer int) {
 	}
 	footer = 1
 	if m.help.ShowAll {
-		footer = lipgloss.Height(m.help.View(m.helpMap()))
+		footer = lipgloss.Height(m.helpView())
 	}
 	return header, footer
 }
@@ -94,14 +94,26 @@ func (m *Model) render() string {
 	}
 	b.WriteString(ansi.Truncate(style.Render(theme.Clean(flash)), m.width, "…") + "\n")
 	b.WriteString(m.bodyView(body) + "\n")
+	b.WriteString(m.helpView())
+	return b.String()
+}
+
+// helpView is the help line (or the full help), from the cache when
+// nothing it depends on changed.
+func (m *Model) helpView() string {
+	k := helpKey{width: m.width, all: m.help.ShowAll, screen: m.screen, onPane: m.onPane,
+		focus: m.form.Focus(), busy: m.form.Busy(), dup: m.review != nil && m.review.dup != nil, gen: m.styleGen}
+	if c := &m.cache.help; c.ok && c.key == k {
+		return c.out
+	}
 	// help's own truncation lets an item through when its ellipsis does
 	// not fit: cut each line to the width as well.
 	helpLines := strings.Split(m.help.View(m.helpMap()), "\n")
 	for i, l := range helpLines {
 		helpLines[i] = ansi.Truncate(l, m.width, "…")
 	}
-	b.WriteString(strings.Join(helpLines, "\n"))
-	return b.String()
+	m.cache.help = helpMemo{ok: true, key: k, out: strings.Join(helpLines, "\n")}
+	return m.cache.help.out
 }
 
 func (m *Model) headerView() string {
@@ -163,32 +175,39 @@ func (m *Model) bodyView(h int) string {
 			what+" was left unfinished "+ago(m.now().Sub(m.resumeAt))+".",
 			"y resume · n discard it and start empty")
 	}
-	left := m.formOrReview()
-	right := m.pane.View()
+	c := &m.cache
 	if m.wide() {
 		lw := m.width * 11 / 20
 		lbox, rbox := st.FocusBox, st.Box
 		if m.onPane {
 			lbox, rbox = st.Box, st.FocusBox
 		}
-		l := lbox.Width(lw).Height(h).Render(clip(left, h-2))
-		r := rbox.Width(m.width - lw).Height(h).Render(clip(right, h-2))
-		return lipgloss.JoinHorizontal(lipgloss.Top, l, r)
+		l := c.left.render(lbox, !m.onPane, m.styleGen, lw, h, clip(m.formOrReview(), h-2))
+		r := c.right.render(rbox, m.onPane, m.styleGen, m.width-lw, h, clip(m.pane.View(), h-2))
+		return c.joinBoxes(l, r)
 	}
 	tabs := m.tabs()
-	content := left
+	var content string
 	if m.onPane {
-		content = right
+		content = m.pane.View()
+	} else {
+		content = m.formOrReview()
 	}
-	return tabs + "\n" + st.FocusBox.Width(m.width).Height(h-1).Render(clip(content, h-3))
+	return tabs + "\n" + c.narrow.render(st.FocusBox, true, m.styleGen, m.width, h-1, clip(content, h-3))
 }
 
+// formOrReview is the left side: the review, or the form's view (drawn
+// again only after a message the form may have seen).
 func (m *Model) formOrReview() string {
 	if m.screen == screenReview && m.review != nil {
 		w, _ := m.formSize()
 		return m.reviewView(w)
 	}
-	return m.form.View()
+	if m.cache.formDirty {
+		m.cache.form = m.form.View()
+		m.cache.formDirty = false
+	}
+	return m.cache.form
 }
 
 func (m *Model) formSize() (int, int) {

@@ -63,6 +63,11 @@ var filters = []struct {
 	{"needs attention", func(r state.Referral) bool { return r.Attention != "" }},
 }
 
+// spin is the in-flight spinner: the dot spinner at 5 frames a second
+// rather than 10. Every frame redraws every screen that shows a referral in
+// flight (50 desks over one server), and 5 is plenty to show life.
+var spin = spinner.Spinner{Frames: spinner.Dot.Frames, FPS: time.Second / 5}
+
 // Limit is how many referrals the pane loads.
 const Limit = 500
 
@@ -81,6 +86,8 @@ type Model struct {
 	detail  *detailMsg
 	spin    spinner.Model
 	ticking bool
+	hidden  bool // not on screen: the spinner does not tick
+	rows    rowCache
 	width   int
 	height  int
 	note    string
@@ -93,7 +100,7 @@ func New(ctx context.Context, store Store, st *theme.Styles, keys *theme.Keys, n
 		now = time.Now
 	}
 	return Model{ctx: ctx, store: store, styles: st, keys: keys, now: now,
-		spin: spinner.New(spinner.WithSpinner(spinner.Dot)), width: 60, height: 20}
+		spin: spinner.New(spinner.WithSpinner(spin)), width: 60, height: 20, rows: newRowCache()}
 }
 
 // Init loads the list and subscribes to changes.
@@ -124,10 +131,40 @@ func wait(ch <-chan state.Change) tea.Cmd {
 }
 
 // SetStyles applies new styles.
-func (m *Model) SetStyles(st *theme.Styles) { m.styles = st }
+func (m *Model) SetStyles(st *theme.Styles) { m.styles = st; m.rows.reset() }
 
 // SetSize gives the pane its area.
-func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
+func (m *Model) SetSize(w, h int) {
+	if w != m.width {
+		m.rows.reset()
+	}
+	m.width, m.height = w, h
+}
+
+// SetVisible tells the pane whether it is on screen. Hidden, its spinner
+// stops ticking (nothing would show the frames); shown again, it restarts
+// if a referral is in flight.
+func (m *Model) SetVisible(v bool) tea.Cmd {
+	m.hidden = !v
+	if v {
+		return m.startSpin()
+	}
+	return nil
+}
+
+// Ticking reports whether the spinner's next frame is scheduled.
+func (m Model) Ticking() bool { return m.ticking }
+
+// Owns reports whether msg is one of the pane's own asynchronous messages
+// (its list, hub changes, details, spinner frames): the root gives those
+// to the pane alone.
+func (m Model) Owns(msg tea.Msg) bool {
+	switch msg.(type) {
+	case loadedMsg, subscribedMsg, changeMsg, detailMsg, spinner.TickMsg:
+		return true
+	}
+	return false
+}
 
 // InDetail reports whether a referral's details are open.
 func (m Model) InDetail() bool { return m.detail != nil }
@@ -169,6 +206,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		}
 		m.err = ""
 		m.list = msg.list
+		m.rows.reset()
 		m.sort()
 		return m, m.startSpin()
 	case subscribedMsg:
@@ -193,7 +231,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		m.detail = &d
 		return m, nil
 	case spinner.TickMsg:
-		if !m.active() {
+		if !m.active() || m.hidden {
 			m.ticking = false
 			return m, nil
 		}
@@ -253,6 +291,7 @@ func (m Model) selected() (state.Referral, bool) {
 }
 
 func (m *Model) upsert(r state.Referral) {
+	m.rows.reset()
 	for i := range m.list {
 		if m.list[i].ID == r.ID {
 			m.list[i] = r
@@ -288,7 +327,7 @@ func (m Model) active() bool {
 }
 
 func (m *Model) startSpin() tea.Cmd {
-	if m.ticking || !m.active() {
+	if m.ticking || m.hidden || !m.active() {
 		return nil
 	}
 	m.ticking = true

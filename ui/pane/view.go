@@ -48,7 +48,7 @@ func (m Model) View() string {
 		start = m.cursor - room + 1
 	}
 	for i := start; i < len(vis) && i < start+room; i++ {
-		b.WriteString(m.row(vis[i], w, i == m.cursor))
+		b.WriteString(m.cachedRow(vis[i], w, i == m.cursor))
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
@@ -72,6 +72,12 @@ func (m Model) StatusWord(r state.Referral) string {
 }
 
 func (m Model) row(r state.Referral, w int, cur bool) string {
+	return m.rowHead(r, w, cur) + m.rowTail(r, w)
+}
+
+// rowHead is a row's first line: status, patient, priority and elapsed
+// time, which change while the referral is in flight.
+func (m Model) rowHead(r state.Referral, w int, cur bool) string {
 	st := m.styles
 	prio := ""
 	switch r.Priority {
@@ -82,6 +88,17 @@ func (m Model) row(r state.Referral, w int, cur bool) string {
 	}
 	l1 := fmt.Sprintf("%s  %s%s  %s", m.StatusWord(r), theme.Clean(orDash(r.PatientName)), prio,
 		st.Muted.Render(m.elapsed(r)+" · #"+itoa64(r.ID)))
+	mark := "  "
+	if cur {
+		mark = st.Focused.Render("▸ ")
+	}
+	return mark + ansi.Truncate(l1, w-2, "…")
+}
+
+// rowTail is a row's second and third lines, which change only with the
+// referral itself.
+func (m Model) rowTail(r state.Referral, w int) string {
+	st := m.styles
 	l2 := theme.Clean(r.Direction) + " · " + theme.Clean(provider(r.FromEHRID, r.FromName)) + " → " +
 		theme.Clean(provider(r.ToEHRID, r.ToName))
 	var l3 []string
@@ -97,12 +114,7 @@ func (m Model) row(r state.Referral, w int, cur bool) string {
 	if r.Attention != "" {
 		l3 = append(l3, st.Warn.Render("⚠ "+theme.Clean(r.Attention)))
 	}
-	mark := "  "
-	if cur {
-		mark = st.Focused.Render("▸ ")
-	}
-	return mark + ansi.Truncate(l1, w-2, "…") + "\n  " + ansi.Truncate(l2, w-2, "…") + "\n  " +
-		ansi.Truncate(strings.Join(l3, " · "), w-2, "…") + "\n"
+	return "\n  " + ansi.Truncate(l2, w-2, "…") + "\n  " + ansi.Truncate(strings.Join(l3, " · "), w-2, "…") + "\n"
 }
 
 func docsText(r state.Referral) string {
