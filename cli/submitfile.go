@@ -146,10 +146,11 @@ func (d submitDoc) ref(j int, baseDir, inboxDir string) (state.DocumentRef, erro
 		}
 		fi, err := os.Stat(p)
 		if err != nil {
-			return state.DocumentRef{}, fmt.Errorf("documents[%d]: cannot read %s: %w", j, d.Path, errors.Unwrap(err))
+			// The path is not repeated: file names can carry a patient's name.
+			return state.DocumentRef{}, fmt.Errorf("documents[%d]: cannot read the file given as its path: %w", j, errors.Unwrap(err))
 		}
 		if fi.IsDir() {
-			return state.DocumentRef{}, fmt.Errorf("documents[%d]: %s is a folder, not a file", j, d.Path)
+			return state.DocumentRef{}, fmt.Errorf("documents[%d]: the path is a folder, not a file", j)
 		}
 		name := d.Filename
 		if name == "" {
