@@ -85,14 +85,20 @@ func (c *Client) Providers(ctx context.Context) ([]Provider, error) {
 	return out.Providers, err
 }
 
-// ReferringProviders lists outside providers matching q (all when q is zero).
-func (c *Client) ReferringProviders(ctx context.Context, q ReferringProviderQuery) ([]ReferringProvider, error) {
+// values is q as GET /v1/referring-providers' query.
+func (q ReferringProviderQuery) values() url.Values {
 	v := url.Values{}
 	set(v, "first_name", q.FirstName)
 	set(v, "last_name", q.LastName)
 	set(v, "phone", q.Phone)
 	set(v, "fax", q.Fax)
 	set(v, "npi", q.NPI)
+	return v
+}
+
+// ReferringProviders lists outside providers matching q (all when q is zero).
+func (c *Client) ReferringProviders(ctx context.Context, q ReferringProviderQuery) ([]ReferringProvider, error) {
+	v := q.values()
 	var out struct {
 		status
 		ReferringProviders []ReferringProvider `json:"referring_providers"`

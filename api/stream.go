@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 )
 
@@ -26,12 +25,7 @@ import (
 // every GET; a failure while reading the body is not (rows were handed
 // out) and is returned as an unreadable answer.
 func (c *Client) StreamReferringProviders(ctx context.Context, q ReferringProviderQuery, fn func(ReferringProvider) error) error {
-	v := url.Values{}
-	set(v, "first_name", q.FirstName)
-	set(v, "last_name", q.LastName)
-	set(v, "phone", q.Phone)
-	set(v, "fax", q.Fax)
-	set(v, "npi", q.NPI)
+	v := q.values()
 	cl := call{method: http.MethodGet, path: "/referring-providers", query: v}
 	return c.stream(ctx, cl, "referring_providers", func(dec *json.Decoder) error {
 		var p ReferringProvider
