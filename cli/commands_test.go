@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"net/http/httptest"
@@ -10,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"refdesk/api"
 	"refdesk/api/sandbox"
 )
 
@@ -205,18 +203,12 @@ func TestSyncReportsCounts(t *testing.T) {
 }
 
 func TestUnreachableCobaltExits3(t *testing.T) {
-	env := []string{"COBALT_BASE_URL=http://127.0.0.1:1/v1", "COBALT_CLIENT_ID=a", "COBALT_CLIENT_SECRET=b",
-		"COBALT_ACCESS_TOKEN=c", "REFDESK_DATA_DIR=" + t.TempDir()}
-	code, _, errs := run(t, env, "sync")
+	env := append([]string{"COBALT_BASE_URL=http://127.0.0.1:1/v1", "REFDESK_DATA_DIR=" + t.TempDir()}, secretEnv...)
+	code, out, errs := run(t, env, "sync")
 	if code != ExitUnreachable {
 		t.Fatalf("exit %d, want 3; stderr %q", code, errs)
 	}
-	var buf bytes.Buffer
-	buf.WriteString(errs)
-	if strings.Contains(buf.String(), "b") && strings.Contains(buf.String(), "COBALT_CLIENT_SECRET=b") {
-		t.Fatal("secret shown")
-	}
-	_ = api.DefaultBaseURL
+	assertNoSecrets(t, "unreachable-Cobalt error", out+errs)
 }
 
 // The size: a clinic group's 100,000 referring providers.
