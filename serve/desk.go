@@ -40,6 +40,7 @@ type desk struct {
 	ctx       context.Context // the desk's: ends when its program has ended
 	cancel    context.CancelFunc
 	lastInput atomic.Int64 // unix nanoseconds of the last byte from the client
+	screen    *lineRenderer
 
 	mu       sync.Mutex
 	program  *tea.Program
@@ -242,8 +243,11 @@ func (s *Server) newProgram(sess ssh.Session) (p *tea.Program) {
 		d.markPanicked()
 		return nil
 	}
+	// The session's own renderer draws (see lineRenderer); Bubble Tea's
+	// writes only its terminal queries (the background colour) to the client.
+	d.screen = newLineRenderer(sess, d.info.Environ, d.info.Width, d.info.Height)
 	opts := append(bubbletea.MakeOptions(sess), tea.WithoutSignalHandler(), tea.WithContext(d.ctx),
-		tea.WithWindowSize(d.info.Width, d.info.Height), tea.WithFilter(boundResize))
+		tea.WithWindowSize(d.info.Width, d.info.Height), tea.WithFilter(boundResize), tea.WithoutRenderer())
 	if sess.EmulatedPty() {
 		opts = append(opts, tea.WithInput(inputWatch{r: sess, d: d}))
 	}

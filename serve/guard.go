@@ -42,7 +42,7 @@ func (g *guard) Init() (cmd tea.Cmd) {
 }
 
 // Update implements tea.Model.
-func (g *guard) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
+func (g *guard) Update(msg tea.Msg) (model tea.Model, cmd tea.Cmd) {
 	if _, ok := msg.(panicMsg); ok {
 		g.failed = true
 	}
@@ -52,11 +52,14 @@ func (g *guard) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 	if ws, ok := msg.(tea.WindowSizeMsg); ok {
 		ws.Width, ws.Height = windowSize(ws.Width, ws.Height)
 		msg = ws
+		if g.desk.screen != nil {
+			g.desk.screen.resize(ws.Width, ws.Height)
+		}
 	}
 	defer func() {
 		if r := recover(); r != nil {
 			g.caught("model Update", r)
-			g.failed, cmd = true, tea.Quit
+			g.failed, model, cmd = true, g, tea.Quit
 		}
 	}()
 	m, c := g.inner.Update(msg)
@@ -102,8 +105,14 @@ func boundResize(_ tea.Model, msg tea.Msg) tea.Msg {
 	return msg
 }
 
-// View implements tea.Model.
+// View implements tea.Model. Bubble Tea calls it after every Update; the
+// view also goes to the session's line renderer, which draws it.
 func (g *guard) View() (v tea.View) {
+	defer func() {
+		if g.desk.screen != nil {
+			g.desk.screen.set(v)
+		}
+	}()
 	if g.failed {
 		return tea.NewView(failedView)
 	}

@@ -64,25 +64,33 @@ func (e *events) has(s string) bool {
 	return false
 }
 
-// testModel is a small real Bubble Tea v2 model. It prints events above its
-// view with tea.Printf (plain lines that are easy to find in the output).
+// testModel is a small real Bubble Tea v2 model. Its view lists the events
+// it saw, a plain line each (easy to find in the output), newest last.
 type testModel struct {
 	s      Session
 	ev     *events
 	ignore bool // ignore ShutdownMsg (to test the grace period)
 	crash  bool // set by "v": View panics
+	lines  []string
 }
 
 type savedMsg struct{ reason string }
 
+// sayMsg adds a line to the model's view.
+type sayMsg string
+
+func say(format string, a ...any) tea.Cmd {
+	return func() tea.Msg { return sayMsg(fmt.Sprintf(format, a...)) }
+}
+
 func (m *testModel) Init() tea.Cmd {
-	return tea.Printf("hello %s key=%q %dx%d term=%s", m.s.User, m.s.KeyName, m.s.Width, m.s.Height, m.s.Term)
+	return say("hello %s key=%q %dx%d term=%s", m.s.User, m.s.KeyName, m.s.Width, m.s.Height, m.s.Term)
 }
 
 func (m *testModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
-		return m, tea.Printf("size %dx%d", msg.Width, msg.Height)
+		return m, say("size %dx%d", msg.Width, msg.Height)
 	case tea.KeyPressMsg:
 		switch msg.String() {
 		case "p":
@@ -90,14 +98,20 @@ func (m *testModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		case "c":
 			return m, tea.Batch(nil, func() tea.Msg { panic("boom in a command") })
 		case "s":
-			return m, tea.Sequence(tea.Printf("first"), func() tea.Msg { panic("boom in a sequence") })
+			return m, tea.Sequence(say("first"), func() tea.Msg { panic("boom in a sequence") })
 		case "v":
 			m.crash = true
 			return m, nil
 		case "q":
 			return m, tea.Quit
 		}
-		return m, tea.Printf("key %s from %s", msg.String(), m.s.User)
+		return m, say("key %s from %s", msg.String(), m.s.User)
+	case sayMsg:
+		m.ev.add("said:" + string(msg))
+		m.lines = append(m.lines, string(msg))
+		if len(m.lines) > 20 {
+			m.lines = m.lines[1:]
+		}
 	case ShutdownMsg:
 		m.ev.add("shutdown:" + msg.Reason + ":" + m.s.User)
 		if m.ignore {
@@ -117,7 +131,7 @@ func (m *testModel) View() tea.View {
 	if m.crash {
 		panic("boom in View")
 	}
-	return tea.NewView("desk of " + m.s.User)
+	return tea.NewView("desk of " + m.s.User + "\n" + strings.Join(m.lines, "\n"))
 }
 
 // fixture is a running server with an authorized_keys file.

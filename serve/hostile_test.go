@@ -39,13 +39,25 @@ func heapMB() uint64 {
 	return ms.HeapAlloc >> 20
 }
 
-// A 1x1 terminal works: the model gets its size and keys.
+// A 1x1 terminal works: the model gets its size and keys, the screen shows
+// what fits (the top-left character), and a larger window shows the rest.
 func TestTinyWindow(t *testing.T) {
 	alice := newKey(t, "alice")
 	f := startServer(t, []string{alice.line}, nil)
 	tm := openSized(t, f.mustDial("alice", alice), 1, 1)
-	tm.waitFor("1x1 term=")
+	said := func(s string) {
+		t.Helper()
+		waitUntil(t, "the model to see "+s, func() bool { return f.ev.has("said:" + s) })
+	}
+	said(`hello alice key="alice" 1x1 term=xterm-256color`)
 	tm.send("x")
+	said("key x from alice")
+	if strings.Contains(tm.out.String(), "key x") {
+		t.Errorf("a 1x1 screen was sent a whole line: %q", tm.out.String())
+	}
+	if err := tm.sess.WindowChange(24, 80); err != nil {
+		t.Fatal(err)
+	}
 	tm.waitFor("key x from alice")
 	if err := tm.sess.WindowChange(1, 1); err != nil {
 		t.Fatal(err)

@@ -34,10 +34,13 @@ func (s *Server) runProgram(next ssh.Handler) ssh.Handler {
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		go forwardResizes(ctx, sess, p, windowChanges)
+		scr := s.desk(sess).screen
+		scr.start()
 		if _, err := p.Run(); err != nil {
 			s.log.Debug("program ended with an error", append(sessionAttrs(sess), "error", err.Error())...)
 		}
-		p.Kill() // restores the terminal if the program ended abnormally
+		p.Kill()
+		scr.close() // gives the client its normal screen and cursor back
 		cancel()
 		next(sess)
 	}
