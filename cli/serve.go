@@ -33,7 +33,7 @@ func runServe(cio IO, args []string) int {
 	tlsKey := fs.String("tls-key", "", "the TLS certificate's private key (PEM)")
 	maxSessions := fs.Int("max-sessions", 50, "most desks connected at once")
 	idle := fs.Duration("idle-timeout", 30*time.Minute, "end a session after no typing for this long (its draft is kept)")
-	memLimit := fs.Int("memory-limit-mb", 230, "soft limit on the server's memory: the Go runtime collects harder as it nears it (0: none; GOMEMLIMIT overrides)")
+	memLimit := fs.Int("memory-limit-mb", 200, "soft limit on the server's memory: the Go runtime collects harder as it nears it (0: none; GOMEMLIMIT overrides)")
 	useSandbox := fs.Bool("sandbox", false, "run on the embedded sandbox (synthetic data), whatever credentials are set")
 	sf := bindSandboxFlags(fs)
 	if code, done := parse(fs, args); done {
