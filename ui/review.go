@@ -156,7 +156,9 @@ func (m *Model) submitted(msg submittedMsg) tea.Cmd {
 	}
 	switch {
 	case msg.err == nil && (ref.Status == state.Processing || ref.Status == state.Submitting || ref.Status == state.Completed):
-		m.setFlash(fmt.Sprintf("Sent: referral #%d is %s. Follow it in the Referrals pane.", ref.ID, strings.ToUpper(ref.Status.Label())), false)
+		// An event, not a status: the status moves on (the pane shows it),
+		// this line stays until the next thing happens.
+		m.setFlash(fmt.Sprintf("Sent: referral #%d went to Cobalt at %s. Follow it in the Referrals pane.", ref.ID, m.now().Format("15:04")), false)
 	case ref.Status == state.Unknown:
 		m.setFlash(fmt.Sprintf("Cobalt's answer for referral #%d was lost. It is being checked (Unknown in the pane): do not send it again.", ref.ID), true)
 	case ref.Status == state.Failed:

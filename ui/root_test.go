@@ -57,7 +57,7 @@ func TestOutgoingReferralWithDocumentsCompletes(t *testing.T) {
 	e.waitView("Review — exactly what will be sent", "Ready to send", "a-consult.pdf  2.0 kB", "b-labs.txt  500 B",
 		"URGENT !", "I10, Z87.39", from.Name, to.Name)
 	e.d.Press("enter")
-	e.waitView("Sent: referral #1 is PROCESSING")
+	e.waitView("Sent: referral #1 went to Cobalt at ")
 	e.waitView("COMPLETED ✓", "docs 2 attached, 0 failed", "EHR id ")
 	if got := e.m.form.Input(); got.PatientMRN != "" || got.Reason != "" {
 		t.Fatalf("form not emptied after sending: %+v", got)
@@ -265,7 +265,7 @@ func TestNotSentIsResentFromTheReview(t *testing.T) {
 	}
 	e.sb.SetFaults(sandbox.Faults{})
 	e.d.Press("enter")
-	e.waitView("Sent: referral #1 is")
+	e.waitView("Sent: referral #1 went to Cobalt")
 	rs, err := e.desk.Referrals(e.ctx, state.Filter{})
 	if err != nil || len(rs) != 1 {
 		t.Fatalf("referrals after resend: %d (%v)", len(rs), err)

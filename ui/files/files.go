@@ -130,6 +130,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		m.picker, cmd = m.picker.Update(msg)
 		return m, cmd
 	}
+	m.msg = "" // a note answers the last key; the next key moves on
 	if !m.picking {
 		switch {
 		case key.Matches(kp, m.keys.Add):

@@ -125,10 +125,22 @@ func TestDocumentsAddRefuseRemoveAndTotal(t *testing.T) {
 			t.Errorf("view lacks %q:\n%s", s, v)
 		}
 	}
+	// The same file again is refused, and the note goes with the next key.
+	h.choose("labs.png")
+	if got := h.m.Message(); got != "labs.png is already attached." || len(h.m.Docs()) != 2 {
+		t.Fatalf("attaching twice: message %q, %d docs", got, len(h.m.Docs()))
+	}
+	h.d.Press("esc")
+	if got := h.m.Message(); got != "" {
+		t.Fatalf("after the next key the message is still %q", got)
+	}
 	// Remove the highlighted (last added) file.
 	h.d.Press("d")
 	if docs := h.m.Docs(); len(docs) != 1 || docs[0].Name != "consult-note.pdf" {
 		t.Fatalf("after remove: %+v", docs)
+	}
+	if got := h.m.Message(); got != "Removed labs.png." {
+		t.Fatalf("after remove: message %q", got)
 	}
 }
 
