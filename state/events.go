@@ -131,8 +131,8 @@ func (d *Desk) applyPending(ctx context.Context, tx *sql.Tx, ref int64, referral
 // event applied with what it did.
 func (d *Desk) applyStored(ctx context.Context, tx *sql.Tx, ref int64, eventID, typ string, data api.ReferralEventData, source string) error {
 	var status Status
-	var ehrID string
-	if err := tx.QueryRowContext(ctx, "SELECT status, ehr_id FROM referrals WHERE id = ?", ref).Scan(&status, &ehrID); err != nil {
+	var ehrID, reason string
+	if err := tx.QueryRowContext(ctx, "SELECT status, ehr_id, failure_reason FROM referrals WHERE id = ?", ref).Scan(&status, &ehrID, &reason); err != nil {
 		return err
 	}
 	cause := typ + " (" + source + ")"
@@ -153,9 +153,19 @@ func (d *Desk) applyStored(ctx context.Context, tx *sql.Tx, ref int64, eventID, 
 	var err error
 	switch {
 	case status == to:
-		// The same outcome again under another event id: recorded only.
+		// The same outcome again under another event id: recorded, and
+		// used only to fill in what the reconciler could not know when it
+		// settled the referral from Cobalt's list (the failure's wording,
+		// the EHR id, the documents' counts).
 		outcome = "recorded: already " + string(to)
-		err = d.amend(ctx, tx, ref, update{lastEvent: true})
+		fill := update{lastEvent: true}
+		if to == Failed && reason == ReasonListedFailed && (data.FailureReason != "" || len(data.Reasons) > 0) {
+			fill.failureReason, outcome = u.failureReason, "details added: already "+string(to)
+		}
+		if to == Completed && u.ehrID != nil {
+			fill.ehrID, outcome = u.ehrID, "details added: already "+string(to)
+		}
+		err = d.amend(ctx, tx, ref, fill)
 	case status.Terminal():
 		// The opposite outcome after a terminal one: keep both, change
 		// nothing silently, ask a person.

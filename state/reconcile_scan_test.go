@@ -2,6 +2,7 @@ package state
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -143,6 +144,19 @@ func TestSandboxMatchSettledByListStatus(t *testing.T) {
 			}
 			if pages.Load() == 0 {
 				t.Error("the events were never asked for before trusting the list")
+			}
+			// Cobalt's own event arrives after all: it adds what the list
+			// could not say (the failure's wording), changes nothing else.
+			if tc.want == Failed {
+				late := api.Event{ID: "evt-late", Type: api.EventReferralFailed,
+					Data: json.RawMessage(`{"referral_id":"` + resp.ReferralID + `","failure_reason":"Patient not found in EHR"}`)}
+				if err := e.d.ApplyEvent(context.Background(), late); err != nil {
+					t.Fatal(err)
+				}
+				r2, ts2 := mustGet(t, e.d, id)
+				if r2.Status != Failed || r2.FailureReason != "Patient not found in EHR" || len(ts2) != len(ts) {
+					t.Errorf("after the late event: %s reason %q, %d transitions (was %d)", r2.Status, r2.FailureReason, len(ts2), len(ts))
+				}
 			}
 		})
 	}
