@@ -218,6 +218,47 @@ func TestSandboxServerErrorIsNotSentThenResent(t *testing.T) {
 	}
 }
 
+// A Not sent referral reopened and corrected is sent again as the same
+// referral (one row, its history kept) with the corrected content.
+func TestSandboxResendWithCorrections(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	ctx := context.Background()
+	e.sb.SetFaults(sandbox.Faults{ErrorRate: 1})
+	r, err := e.d.Submit(ctx, "amy", sampleInput())
+	if err != nil || r.Status != NotSent {
+		t.Fatalf("first send: %s %v", r.Status, err)
+	}
+	e.sb.SetFaults(sandbox.Faults{})
+	fixed := sampleInput()
+	fixed.Reason = "Knee pain, worse on stairs"
+	fixed.Priority = api.PriorityUrgent
+	bad := fixed
+	bad.PatientMRN = ""
+	if _, err := e.d.ResendWith(ctx, "bob", r.ID, bad); err == nil {
+		t.Fatal("a resend without a patient was accepted")
+	}
+	if got, _ := mustGet(t, e.d, r.ID); got.Status != NotSent || got.Reason != sampleInput().Reason {
+		t.Fatalf("a refused resend changed the referral: %s %q", got.Status, got.Reason)
+	}
+	if _, err := e.d.ResendWith(ctx, "bob", r.ID, fixed); err != nil {
+		t.Fatal(err)
+	}
+	got := waitFor(t, e.d, r.ID, 5*time.Second, terminal)
+	if got.Status != Completed || got.Reason != fixed.Reason || got.Priority != api.PriorityUrgent {
+		t.Errorf("after the corrected resend: %s reason %q priority %q", got.Status, got.Reason, got.Priority)
+	}
+	all, err := e.d.Referrals(ctx, Filter{})
+	if err != nil || len(all) != 1 {
+		t.Fatalf("%d referrals after the resend (%v), want the one", len(all), err)
+	}
+	if dup, _ := e.d.FindDuplicate(ctx, fixed); dup == nil || dup.ID != r.ID {
+		t.Errorf("the corrected content is not what the referral now matches: %+v", dup)
+	}
+	if _, err := e.d.ResendWith(ctx, "bob", r.ID, fixed); !errors.Is(err, ErrIllegalTransition) {
+		t.Errorf("resending a completed referral: %v", err)
+	}
+}
+
 // Cobalt cannot be reached at all: Not sent, nothing left.
 func TestUnreachableIsNotSent(t *testing.T) {
 	e := newEnv(t, envOpts{})

@@ -3,10 +3,12 @@ package state
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 
 	"refdesk/api"
 )
@@ -151,6 +153,18 @@ func (d *Desk) Submit(ctx context.Context, user string, in ReferralInput) (Refer
 // Resend sends a Not sent referral again, as it was stored (a person's
 // decision: nothing is ever resent automatically).
 func (d *Desk) Resend(ctx context.Context, user string, id int64) (Referral, error) {
+	r, err := getReferral(ctx, d.st.r, id)
+	if err != nil {
+		return Referral{}, err
+	}
+	return d.ResendWith(ctx, user, id, r.ReferralInput)
+}
+
+// ResendWith sends a Not sent referral again with in, which replaces what
+// was stored (the person corrected it after reopening it): the referral
+// keeps its number and its history, and no second one is made. Cobalt never
+// had it, so nothing can be duplicated there.
+func (d *Desk) ResendWith(ctx context.Context, user string, id int64, in ReferralInput) (Referral, error) {
 	if d.client == nil {
 		return Referral{}, errNoClient
 	}
@@ -161,21 +175,35 @@ func (d *Desk) Resend(ctx context.Context, user string, id int64) (Referral, err
 	if !r.Status.CanBecome(Submitting) {
 		return Referral{}, &TransitionError{ID: id, From: r.Status, To: Submitting}
 	}
-	req, err := d.request(ctx, r.ReferralInput)
+	req, err := d.request(ctx, in)
 	if err != nil {
 		return Referral{}, err
 	}
+	b, err := json.Marshal(in)
+	if err != nil {
+		return Referral{}, err
+	}
+	what := fmt.Sprintf("referral %d", id)
+	if !reflect.DeepEqual(in, r.ReferralInput) {
+		what += " (edited)"
+	}
 	ids := []int64{id}
 	err = d.writeAndPublish(ctx, &ids, func(tx *sql.Tx) error {
+		// The transition checks the status again inside the transaction:
+		// of two desks resending it at once, one wins.
 		if err := d.transition(ctx, tx, id, Submitting, "sent again by "+user, update{failureReason: strp(""), attention: strp("")}); err != nil {
 			return err
 		}
-		return audit(ctx, tx, d.now(), user, "resend", fmt.Sprintf("referral %d", id))
+		if _, err := tx.ExecContext(ctx, "UPDATE referrals SET input = ?, patient_mrn = ?, to_ehr_id = ?, reason_key = ? WHERE id = ?",
+			string(b), in.PatientMRN, in.ToEHRID, reasonKey(in.Reason), id); err != nil {
+			return err
+		}
+		return audit(ctx, tx, d.now(), user, "resend", what)
 	})
 	if err != nil {
 		return Referral{}, err
 	}
-	d.touch(r.ReferralInput)
+	d.touch(in)
 	return d.send(ctx, id, req)
 }
 

@@ -29,21 +29,25 @@ const (
 
 // Model is the root model.
 type Model struct {
-	s        Session
-	ctx      context.Context
-	log      *slog.Logger
-	now      func() time.Time
-	styles   *theme.Styles
-	keys     *theme.Keys
-	form     form.Model
-	pane     pane.Model
-	help     help.Model
-	width    int
-	height   int
-	dark     bool
-	onPane   bool // the pane (or its tab) has the keyboard
-	screen   screen
-	review   *review
+	s      Session
+	ctx    context.Context
+	log    *slog.Logger
+	now    func() time.Time
+	styles *theme.Styles
+	keys   *theme.Keys
+	form   form.Model
+	pane   pane.Model
+	help   help.Model
+	width  int
+	height int
+	dark   bool
+	onPane bool // the pane (or its tab) has the keyboard
+	screen screen
+	review *review
+	// resend is the Not sent referral the form holds a correction of (it
+	// was reopened, or its send was not delivered): sending resends it
+	// under its number instead of making a new one. 0: a new referral.
+	resend   int64
 	flash    string // the last message for the user
 	flashErr bool
 
@@ -302,7 +306,13 @@ func (m *Model) reopen(r state.Referral) tea.Cmd {
 	if r.FailureReason != "" {
 		why += ": " + theme.Clean(r.FailureReason)
 	}
-	m.setFlash("Reopened referral #"+itoa(int(r.ID))+" ("+why+"). Check it and press ctrl+s to send it again.", false)
+	m.resend = 0
+	then := "ctrl+s sends it as a new referral."
+	if r.Status == state.NotSent {
+		m.resend = r.ID // Cobalt never had it: the same referral goes again
+		then = "ctrl+s sends it again as #" + itoa(int(r.ID)) + "."
+	}
+	m.setFlash("Reopened referral #"+itoa(int(r.ID))+" ("+why+"). Check it; "+then, false)
 	return cmd
 }
 

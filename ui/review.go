@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -57,7 +58,7 @@ func (m *Model) toReview() tea.Cmd {
 		seq = m.review.seq + 1
 	}
 	p, f, t := m.form.Chosen()
-	r := &review{seq: seq, in: m.form.Input(), patient: p, from: f, to: t, checking: true}
+	r := &review{seq: seq, in: m.form.Input(), patient: p, from: f, to: t, checking: true, notSent: m.resend}
 	m.review, m.screen, m.onPane = r, screenReview, false
 	m.setFlash("", false)
 	d, ctx, in := m.s.Desk, m.ctx, r.in
@@ -111,7 +112,7 @@ func (m *Model) send() tea.Cmd {
 	r.sending, r.result = true, "Sending…"
 	if id := r.notSent; id != 0 {
 		return func() tea.Msg {
-			ref, err := d.Resend(ctx, user, id)
+			ref, err := d.ResendWith(ctx, user, id, in)
 			return submittedMsg{seq: seq, ref: ref, err: err}
 		}
 	}
@@ -155,6 +156,10 @@ func (m *Model) submitted(msg submittedMsg) tea.Cmd {
 		errText = theme.Clean(msg.err.Error())
 	}
 	switch {
+	case r.notSent != 0 && errors.Is(msg.err, state.ErrIllegalTransition):
+		r.result = fmt.Sprintf("Referral #%d is no longer Not sent (another desk may have sent it): see the Referrals pane. Esc to edit; sending then makes a new referral.", r.notSent)
+		r.notSent, m.resend = 0, 0
+		return nil
 	case msg.err == nil && (ref.Status == state.Processing || ref.Status == state.Submitting || ref.Status == state.Completed):
 		// An event, not a status: the status moves on (the pane shows it),
 		// this line stays until the next thing happens.
@@ -165,7 +170,7 @@ func (m *Model) submitted(msg submittedMsg) tea.Cmd {
 		r.result = "Cobalt refused it: " + errText + " — esc to edit."
 		return nil
 	case ref.Status == state.NotSent:
-		r.notSent = ref.ID
+		r.notSent, m.resend = ref.ID, ref.ID
 		r.result = "Not sent: " + errText + ". Nothing reached Cobalt; enter to try again, esc to edit."
 		return nil
 	default:
@@ -173,7 +178,7 @@ func (m *Model) submitted(msg submittedMsg) tea.Cmd {
 		return nil
 	}
 	m.screen = screenMain
-	m.review = nil
+	m.review, m.resend = nil, 0
 	cmd := m.form.Reset()
 	m.lastInput = m.form.Input()
 	m.savedGen = m.draftGen
@@ -227,6 +232,9 @@ func (m *Model) reviewView(w int) string {
 	}
 	size := form.BodySize(r.in)
 	row("Request size", api.HumanBytes(size)+" of "+api.HumanBytes(api.MaxRequestBytes))
+	if r.notSent != 0 {
+		row("Sent as", fmt.Sprintf("referral #%d again (it was Not sent: Cobalt never had it)", r.notSent))
+	}
 	b.WriteString("\n")
 	switch {
 	case r.checking:

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"refdesk/api"
 	"refdesk/api/sandbox"
 	"refdesk/state"
+	"refdesk/ui/form"
 )
 
 // fill types a whole referral the way a person does: the patient by MRN,
@@ -271,3 +273,52 @@ func TestNotSentIsResentFromTheReview(t *testing.T) {
 		t.Fatalf("referrals after resend: %d (%v)", len(rs), err)
 	}
 }
+
+// A Not sent referral corrected before it goes again, from the review (esc
+// to edit) or reopened from the pane, is sent as the same referral with the
+// correction: one row in the pane, not a Not sent one beside a new one.
+func TestNotSentCorrectedIsSentAsTheSameReferral(t *testing.T) {
+	for _, fromPane := range []bool{false, true} {
+		t.Run(fmt.Sprint("from the pane ", fromPane), func(t *testing.T) {
+			e := newEnv(t, 120, 40)
+			patient := e.entry(state.Patients, 2)
+			e.fill("outgoing", patient, e.entry(state.Providers, 0), e.entry(state.ReferringProviders, 3), "routine", "Knee pain", "", 0)
+			e.sb.SetFaults(sandbox.Faults{ErrorRate: 1})
+			e.d.Press("ctrl+s")
+			e.waitView("Ready to send")
+			e.d.Press("enter")
+			e.waitView("Not sent: ", "Nothing reached Cobalt")
+			e.sb.SetFaults(sandbox.Faults{})
+			e.d.Press("esc") // edit
+			if fromPane {
+				e.d.Press("ctrl+t")
+				e.waitView("NOT SENT")
+				e.d.Press("r")
+				e.waitView("Reopened referral #1 (Not sent: ", "ctrl+s sends it again as #1.")
+			}
+			for i := 0; e.m.form.Focus() != form.FieldReason; i++ {
+				if i > 10 {
+					t.Fatal("never reached the reason field")
+				}
+				e.d.Press("tab")
+			}
+			e.d.Press("end")
+			e.d.Type(", worse on stairs")
+			e.d.Press("ctrl+s")
+			e.waitView("Ready to send", "referral #1 again (it was Not sent")
+			e.d.Press("enter")
+			e.waitView("Sent: referral #1 went to Cobalt")
+			rs, err := e.desk.Referrals(e.ctx, state.Filter{})
+			if err != nil || len(rs) != 1 {
+				t.Fatalf("%d referrals after the corrected resend (%v), want 1", len(rs), err)
+			}
+			if !strings.Contains(rs[0].Reason, "worse on stairs") {
+				t.Errorf("the correction was not sent: reason %q", rs[0].Reason)
+			}
+			if e.m.resend != 0 {
+				t.Errorf("after the send the form still points at #%d", e.m.resend)
+			}
+		})
+	}
+}
+
