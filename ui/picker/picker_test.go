@@ -195,8 +195,19 @@ func entries(ix *state.Index) []state.Entry {
 func TestHighlightSanitizesWithoutMovingOffsets(t *testing.T) {
 	st := theme.New(true, true)
 	got := uitest.Plain(highlight("a\x1b[31mb", []int{6}, st.Match))
-	if strings.Contains(got, "\x1b") || got != "a [31mb" {
+	if strings.Contains(got, "\x1b") || got != "ab" {
 		t.Fatalf("highlight = %q", got)
+	}
+	// A title-setting string, a C1 CSI and a bell: nothing of them shows,
+	// and the highlighted runes after them are still the right ones.
+	text := "Dr \x1b]0;owned\x07Zed\u009b2J\x07!"
+	got = uitest.Plain(highlight(text, []int{strings.Index(text, "Z"), strings.Index(text, "!")}, st.Match))
+	if got != "Dr Zed !" {
+		t.Fatalf("highlight = %q", got)
+	}
+	styled := highlight(text, []int{strings.Index(text, "Z")}, theme.New(true, false).Match)
+	if !strings.Contains(styled, "Z\x1b[") || strings.Contains(styled, "owned") {
+		t.Fatalf("styled = %q", styled)
 	}
 }
 

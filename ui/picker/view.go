@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -104,7 +105,8 @@ func (m Model) rowView(r row, width int) string {
 }
 
 // highlight draws text with the runes at byte offsets pos in style hl,
-// replacing control characters (Clean's rule) without moving the offsets.
+// dropping escape sequences and replacing other control characters
+// (Clean's rules) without moving the offsets.
 func highlight(text string, pos []int, hl lipgloss.Style) string {
 	set := make(map[int]bool, len(pos))
 	for _, p := range pos {
@@ -117,17 +119,24 @@ func highlight(text string, pos []int, hl lipgloss.Style) string {
 			run.Reset()
 		}
 	}
-	for i, r := range text {
-		if unicode.IsControl(r) || r == unicode.ReplacementChar || (r >= 0x202a && r <= 0x202e) ||
+	for i := 0; i < len(text); {
+		r, w := utf8.DecodeRuneInString(text[i:])
+		if r == 0x1b || r == 0x9b { // an escape sequence is dropped whole
+			flush()
+			i = theme.EscapeEnd(text, i)
+			continue
+		}
+		if unicode.IsControl(r) || r == utf8.RuneError || (r >= 0x202a && r <= 0x202e) ||
 			(r >= 0x2066 && r <= 0x2069) {
 			r = ' '
 		}
 		if set[i] {
 			run.WriteRune(r)
-			continue
+		} else {
+			flush()
+			b.WriteRune(r)
 		}
-		flush()
-		b.WriteRune(r)
+		i += w
 	}
 	flush()
 	return b.String()

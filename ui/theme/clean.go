@@ -3,6 +3,7 @@ package theme
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Clean makes text that came from Cobalt, the directory, a file name or a
@@ -21,21 +22,22 @@ func clean(s string, keepNewlines bool) string {
 	}
 	var b strings.Builder
 	b.Grow(len(s))
-	rs := []rune(s)
-	for i := 0; i < len(rs); i++ {
-		r := rs[i]
+	for i := 0; i < len(s); {
+		r, w := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r == 0x1b || r == 0x9b: // ESC or CSI: skip the whole sequence
-			i = skipEscape(rs, i)
+			i = EscapeEnd(s, i)
+			continue
 		case r == '\n' && keepNewlines:
 			b.WriteRune('\n')
-		case r == unicode.ReplacementChar:
+		case r == utf8.RuneError:
 			b.WriteRune('?')
 		case unicode.IsControl(r) || r == 0x2028 || r == 0x2029 || isBidi(r):
 			b.WriteRune(' ')
 		default:
 			b.WriteRune(r)
 		}
+		i += w
 	}
 	return b.String()
 }
@@ -55,37 +57,44 @@ func isBidi(r rune) bool {
 	return (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f
 }
 
-// skipEscape returns the index of the last rune of the escape sequence that
-// starts at i (CSI, OSC/DCS/APC/PM/SOS strings, or a two-rune escape).
-func skipEscape(rs []rune, i int) int {
-	if rs[i] == 0x9b {
-		return skipCSI(rs, i+1)
+// EscapeEnd returns the byte index just past the escape sequence that
+// starts at s[i] (ESC, or the one-character CSI U+009B): a CSI sequence, an
+// OSC/DCS/APC/PM/SOS string (ended by BEL or ST), or a two-character
+// escape. An unterminated sequence runs to the end of s.
+func EscapeEnd(s string, i int) int {
+	r, w := utf8.DecodeRuneInString(s[i:])
+	j := i + w
+	if r == 0x9b {
+		return csiEnd(s, j)
 	}
-	if i+1 >= len(rs) {
-		return i
+	if j >= len(s) {
+		return j
 	}
-	switch rs[i+1] {
+	switch s[j] {
 	case '[':
-		return skipCSI(rs, i+2)
-	case ']', 'P', '_', '^', 'X': // string sequences end with BEL or ST
-		for j := i + 2; j < len(rs); j++ {
-			if rs[j] == 0x07 {
-				return j
+		return csiEnd(s, j+1)
+	case ']', 'P', '_', '^', 'X':
+		for k := j + 1; k < len(s); k++ {
+			if s[k] == 0x07 {
+				return k + 1
 			}
-			if rs[j] == 0x1b && j+1 < len(rs) && rs[j+1] == '\\' {
-				return j + 1
+			if s[k] == 0x1b && k+1 < len(s) && s[k+1] == '\\' {
+				return k + 2
 			}
 		}
-		return len(rs) - 1
+		return len(s)
 	}
-	return i + 1
+	_, w = utf8.DecodeRuneInString(s[j:])
+	return j + w
 }
 
-func skipCSI(rs []rune, j int) int {
-	for ; j < len(rs); j++ {
-		if rs[j] >= 0x40 && rs[j] <= 0x7e {
-			return j
+// csiEnd is the index just past the final byte (0x40-0x7e) of a CSI
+// sequence whose parameters start at j.
+func csiEnd(s string, j int) int {
+	for ; j < len(s); j++ {
+		if s[j] >= 0x40 && s[j] <= 0x7e {
+			return j + 1
 		}
 	}
-	return len(rs) - 1
+	return len(s)
 }
