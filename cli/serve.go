@@ -34,6 +34,7 @@ func runServe(cio IO, args []string) int {
 	maxSessions := fs.Int("max-sessions", 50, "most desks connected at once")
 	idle := fs.Duration("idle-timeout", 30*time.Minute, "end a session after no typing for this long (its draft is kept)")
 	memLimit := fs.Int("memory-limit-mb", 200, "soft limit on the server's memory: the Go runtime collects harder as it nears it (0: none; GOMEMLIMIT overrides)")
+	uploads := fs.Bool("uploads", true, "accept files sent with scp -O FILE user@server: into DOCUMENTS-DIR/inbox/USER/ (uploads only; false turns them off)")
 	useSandbox := fs.Bool("sandbox", false, "run on the embedded sandbox (synthetic data), whatever credentials are set")
 	sf := bindSandboxFlags(fs)
 	if code, done := parse(fs, args); done {
@@ -73,6 +74,10 @@ func runServe(cio IO, args []string) int {
 			return fail(ExitUsage, "cannot create the documents folder: %v", err)
 		}
 	}
+	inbox := "" // "" turns uploads off
+	if *uploads {
+		inbox = filepath.Join(*docs, "inbox")
+	}
 	if _, err := os.Stat(*keys); err != nil {
 		return fail(ExitUsage, "no authorized_keys file at %s: put each desk's public key in it (one per line, the comment names the desk)", *keys)
 	}
@@ -92,7 +97,7 @@ func runServe(cio IO, args []string) int {
 
 	srv, err := serve.New(serve.Options{
 		Addr: *sshAddr, HostKeyPath: filepath.Join(cfg.DataDir, "ssh_host_ed25519_key"),
-		AuthorizedKeys: *keys, MaxSessions: *maxSessions, IdleTimeout: *idle, Logger: b.logger,
+		AuthorizedKeys: *keys, MaxSessions: *maxSessions, IdleTimeout: *idle, Logger: b.logger, Inbox: inbox,
 		NewModel: func(sctx context.Context, s serve.Session) tea.Model {
 			user := s.User
 			if s.KeyName != "" {
@@ -120,6 +125,9 @@ func runServe(cio IO, args []string) int {
 	fmt.Fprintf(cio.Stdout, "SSH on %s, host key %s\n", ln.Addr(), srv.Fingerprint())
 	fmt.Fprintf(cio.Stdout, "webhooks at %s%s (GET /healthz)\n", b.webhookAddr, api.WebhookPath)
 	fmt.Fprintf(cio.Stdout, "desks allowed by %s; documents from %s\n", *keys, *docs)
+	if inbox != "" {
+		fmt.Fprintf(cio.Stdout, "uploads (scp -O FILE user@server:) into %s\n", filepath.Join(inbox, "USER"))
+	}
 
 	hup := make(chan os.Signal, 1)
 	notifyHUP(hup)

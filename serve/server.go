@@ -63,6 +63,12 @@ type Options struct {
 	// fingerprints, addresses, sizes; never key material, never anything the
 	// model shows. Discarded if nil.
 	Logger *slog.Logger
+	// Inbox is the folder under which each SSH user gets an upload inbox
+	// (Inbox/<user>/) for files sent with `scp -O FILE user@server:`; see
+	// uploads in scp.go. It is created (0700) on the first upload. "" turns
+	// uploads off: scp sessions are told so. The caller normally puts it
+	// inside the documents folder, so the file picker can reach the files.
+	Inbox string
 	// NewModel builds the program of one session. ctx is cancelled when the
 	// session ends. It runs on the session's goroutine; a panic in it ends
 	// that session only.
@@ -157,6 +163,7 @@ func New(opt Options) (*Server, error) {
 		s.ssh.IdleTimeout = opt.IdleTimeout + s.opt.ShutdownGrace + time.Second
 	}
 	s.ssh.AddHostKey(signer)
+	s.ssh.SubsystemHandlers = map[string]ssh.SubsystemHandler{"sftp": s.refuseSFTP} // see scp.go
 	// Listed innermost first: the last one runs first.
 	if err := s.ssh.SetOption(wish.WithMiddleware(
 		s.farewell,
@@ -164,6 +171,7 @@ func New(opt Options) (*Server, error) {
 		s.trackDesk,
 		s.capSessions,
 		s.requireTerminal,
+		s.uploads, // scp sessions end here: they have no PTY
 		s.logSessions,
 		s.recheckKey,
 		s.recoverPanics,
