@@ -2,9 +2,6 @@ package serve
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/pem"
 	"net"
 	"os"
 	"os/exec"
@@ -23,24 +20,10 @@ func TestOpenSSHClient(t *testing.T) {
 	if err != nil {
 		t.Skip("no OpenSSH client on this machine")
 	}
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, err := gossh.MarshalPrivateKey(priv, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := gossh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
+	keyFile := filepath.Join(t.TempDir(), "id_ed25519")
+	signer := opensshKey(t, keyFile)
 	line := strings.TrimSpace(string(gossh.MarshalAuthorizedKey(signer.PublicKey()))) + " Desk 3"
 	f := startServer(t, []string{line}, nil)
-	keyFile := filepath.Join(f.dir, "id_ed25519")
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(block), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	_, port, _ := net.SplitHostPort(f.addr)
 	run := func(flag string, input string) string {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
