@@ -84,13 +84,16 @@ func say(format string, a ...any) tea.Cmd {
 }
 
 func (m *testModel) Init() tea.Cmd {
-	return say("hello %s key=%q %dx%d term=%s", m.s.User, m.s.KeyName, m.s.Width, m.s.Height, m.s.Term)
+	return tea.Batch(say("hello %s key=%q %dx%d term=%s", m.s.User, m.s.KeyName, m.s.Width, m.s.Height, m.s.Term),
+		tea.RequestBackgroundColor)
 }
 
 func (m *testModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		return m, say("size %dx%d", msg.Width, msg.Height)
+	case tea.BackgroundColorMsg:
+		return m, say("background dark=%v", msg.IsDark())
 	case tea.KeyPressMsg:
 		switch msg.String() {
 		case "p":

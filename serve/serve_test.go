@@ -194,3 +194,16 @@ func TestHumanDuration(t *testing.T) {
 		}
 	}
 }
+
+// Each desk's styles follow its own terminal: the program's background
+// colour query reaches the client (serve draws with its own renderer, but
+// Bubble Tea still writes its queries), and the answer reaches the model.
+func TestBackgroundColourQueryReachesTheClient(t *testing.T) {
+	alice := newKey(t, "alice")
+	f := startServer(t, []string{alice.line}, nil)
+	tm := openTerm(t, f.mustDial("alice", alice), true)
+	tm.waitFor("\x1b]11;?")
+	tm.send("\x1b]11;rgb:ffff/ffff/ffff\x1b\\")
+	tm.waitFor("background dark=false")
+}
+
