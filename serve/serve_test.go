@@ -206,4 +206,3 @@ func TestBackgroundColourQueryReachesTheClient(t *testing.T) {
 	tm.send("\x1b]11;rgb:ffff/ffff/ffff\x1b\\")
 	tm.waitFor("background dark=false")
 }
-
