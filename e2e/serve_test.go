@@ -96,6 +96,9 @@ func TestServeTwoDesksSeeCompleted(t *testing.T) {
 	if !bobInFlight {
 		t.Errorf("bob's pane never showed the referral in flight before Completed")
 	}
+	if p := paneText(bob.Screen()); !strings.Contains(p, "by alice") {
+		t.Errorf("bob's pane does not say who sent the referral:\n%s", p)
+	}
 }
 
 // noPTY: an authorised desk whose client asks for no terminal is told to

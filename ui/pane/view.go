@@ -37,7 +37,7 @@ func (m Model) View() string {
 	case !m.loaded && m.store != nil:
 		b.WriteString(st.Muted.Render("Loading…"))
 	case len(vis) == 0 && len(m.list) == 0:
-		b.WriteString(st.Muted.Render("No referrals yet. Those sent from this desk appear here, newest first."))
+		b.WriteString(st.Muted.Render("No referrals yet. Referrals sent appear here, newest first."))
 	case len(vis) == 0:
 		b.WriteString(st.Muted.Render("No referral matches the filter “" + m.FilterName() + "” (f to change)."))
 	}
@@ -113,6 +113,12 @@ func (m Model) rowTail(r state.Referral, w int) string {
 	}
 	if r.Attention != "" {
 		l3 = append(l3, st.Warn.Render("⚠ "+theme.Clean(r.Attention)))
+	}
+	if who, _, _ := strings.Cut(r.Sender, " ("); who != "" {
+		// Many desks share the pane under serve: who sent it (the user; the
+		// details add the desk's key name), last so that a narrow pane cuts
+		// it before the outcome.
+		l3 = append(l3, st.Muted.Render("by "+theme.Clean(who)))
 	}
 	return "\n  " + ansi.Truncate(l2, w-2, "…") + "\n  " + ansi.Truncate(strings.Join(l3, " · "), w-2, "…") + "\n"
 }
