@@ -20,6 +20,7 @@ targets=(
   ./ui/picker/:FuzzParseDate
   ./ui/theme/:FuzzClean
   ./serve/:FuzzParseAuthorizedKeys
+  ./serve/:FuzzLineRenderer
   ./cli/:FuzzReadSubmit
 )
 for t in "${targets[@]}"; do

@@ -196,7 +196,10 @@ func (s *lineRenderer) paint() {
 		b.WriteString(ansi.CursorPosition(1, y+1))
 		width := ansi.StringWidth(line)
 		if width > w {
-			line, width = ansi.Truncate(line, w, ""), w
+			// A wide character across the edge is dropped whole, so the
+			// cut line can be a column short of the window.
+			line = ansi.Truncate(line, w, "")
+			width = ansi.StringWidth(line)
 		}
 		b.WriteString(line)
 		b.WriteString(ansi.ResetStyle)
