@@ -77,6 +77,32 @@ func openUserInbox(inbox, user string) (*os.Root, error) {
 // connection's idle timeout ends a stalled one well before.
 const staleTemp = 24 * time.Hour
 
+// sweepInboxes removes, when the server starts, the temporary files of
+// uploads cut off when it last stopped: before it serves, none can be in
+// flight. Best effort; links and anything but folders are left alone.
+func sweepInboxes(inbox string) {
+	top, err := os.OpenRoot(inbox)
+	if err != nil {
+		return // no inbox yet, or unusable: the first upload says so
+	}
+	defer func() { _ = top.Close() }()
+	dir, err := top.Open(".")
+	if err != nil {
+		return
+	}
+	entries, _ := dir.ReadDir(-1)
+	_ = dir.Close()
+	for _, e := range entries {
+		if !e.IsDir() || !validInboxUser(e.Name()) {
+			continue
+		}
+		if r, err := top.OpenRoot(e.Name()); err == nil {
+			sweepTemps(r, time.Now().Add(time.Minute))
+			_ = r.Close()
+		}
+	}
+}
+
 // sweepTemps removes temporary upload files last written before cutoff.
 // Best effort: failures are ignored (the files are hidden from the picker).
 func sweepTemps(root *os.Root, cutoff time.Time) {

@@ -166,3 +166,35 @@ func TestSCPSweepsStaleTemporaries(t *testing.T) {
 		}
 	}
 }
+
+// TestStartSweepsEveryTemporary: when the server starts no upload can be in
+// flight, so every temporary file left in any inbox goes, however recent;
+// the users' files and anything not ours stay.
+func TestStartSweepsEveryTemporary(t *testing.T) {
+	inbox := filepath.Join(t.TempDir(), "inbox")
+	var keep, gone []string
+	for _, u := range []string{"frontdesk", "bob"} {
+		dir := filepath.Join(inbox, u)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		gone = append(gone, filepath.Join(dir, tempPrefix+"222222222222222222222222"+tempSuffix))
+		keep = append(keep, filepath.Join(dir, "scan.pdf"), filepath.Join(dir, ".keep-me.part"))
+	}
+	for _, p := range append(append([]string(nil), keep...), gone...) {
+		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	startServer(t, nil, func(o *Options) { o.Inbox = inbox })
+	for _, p := range gone {
+		if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("temporary %s not removed at start (err %v)", p, err)
+		}
+	}
+	for _, p := range keep {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s removed at start: %v", p, err)
+		}
+	}
+}

@@ -41,7 +41,9 @@ import (
 //   - A file is written to a hidden temporary file in the user's folder and
 //     linked under its name only once every byte has arrived, so the file
 //     picker never shows half a file; a failed or interrupted upload leaves
-//     nothing behind.
+//     nothing behind. One cut off by the server stopping leaves a hidden
+//     temporary file, removed when the server next starts (sweepInboxes) or
+//     at that user's next upload a day later (sweepTemps).
 //   - A file larger than maxUploadBytes is refused from its header, before
 //     any of its bytes are written.
 //   - Each file is logged with the user, key name, bytes and outcome; never

@@ -146,6 +146,9 @@ func New(opt Options) (*Server, error) {
 	if err := s.ReloadKeys(); err != nil {
 		return nil, fmt.Errorf("serve: %w", err)
 	}
+	if opt.Inbox != "" {
+		sweepInboxes(opt.Inbox)
+	}
 
 	s.ssh = &ssh.Server{
 		Addr:                 opt.Addr,
