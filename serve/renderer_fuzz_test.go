@@ -118,13 +118,15 @@ func (t *grid) escape(s string, i int) int {
 
 func (t *grid) row(y int) string { return strings.TrimRight(strings.Join(t.cells[y], ""), " ") }
 
-// want is what row y of a w-wide screen shows for frame.
+// want is what row y of a w-wide screen shows for frame: the line cut to
+// the window as styled (a style change between a letter and a spacing mark
+// splits their cluster, so widths are taken with the styles in place).
 func want(frame string, y, w int) string {
 	lines := strings.Split(frame, "\n")
 	if y >= len(lines) {
 		return ""
 	}
-	return strings.TrimRight(ansi.Truncate(ansi.Strip(lines[y]), w, ""), " ")
+	return strings.TrimRight(ansi.Strip(ansi.Truncate(lines[y], w, "")), " ")
 }
 
 // frameFrom turns fuzz text into a frame the desk could draw: printable
