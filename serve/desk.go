@@ -247,7 +247,8 @@ func (s *Server) newProgram(sess ssh.Session) (p *tea.Program) {
 	// writes only its terminal queries (the background colour) to the client.
 	d.screen = newLineRenderer(sess, d.info.Environ, d.info.Width, d.info.Height)
 	opts := append(bubbletea.MakeOptions(sess), tea.WithoutSignalHandler(), tea.WithContext(d.ctx),
-		tea.WithWindowSize(d.info.Width, d.info.Height), tea.WithFilter(boundResize), tea.WithoutRenderer())
+		tea.WithWindowSize(d.info.Width, d.info.Height), tea.WithFilter(boundResize), tea.WithoutRenderer(),
+		tea.WithOutput(d.screen.Output())) // after MakeOptions' WithOutput(sess): one writer at a time
 	if sess.EmulatedPty() {
 		opts = append(opts, tea.WithInput(inputWatch{r: sess, d: d}))
 	}

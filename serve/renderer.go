@@ -27,8 +27,9 @@ import (
 // Frames are coalesced: the first change after a quiet spell is written at
 // once, later ones at most every minGap, always the newest.
 type lineRenderer struct {
-	out    io.Writer
-	minGap time.Duration
+	out     io.Writer     // frames: through colour downsampling to session
+	session *lockedWriter // the client's session, one write at a time
+	minGap  time.Duration
 
 	mu      sync.Mutex
 	content string // the newest frame
@@ -61,11 +62,37 @@ const frameGap = time.Second / 60
 // described by environ (TERM, COLORTERM, NO_COLOR): colours the terminal
 // cannot show are brought down to ones it can.
 func newLineRenderer(out io.Writer, environ []string, w, h int) *lineRenderer {
-	if p := colorprofile.Env(environ); p != colorprofile.TrueColor {
+	session := &lockedWriter{w: out}
+	out = session
+	switch p := colorprofile.Env(environ); {
+	case p < colorprofile.ASCII:
+		// TERM dumb or empty (ssh -tt with no local TERM): colorprofile's
+		// NoTTY would strip every sequence, cursor moves included. The
+		// screen still needs those; only the colours go.
+		out = &colorprofile.Writer{Forward: out, Profile: colorprofile.ASCII}
+	case p != colorprofile.TrueColor:
 		out = &colorprofile.Writer{Forward: out, Profile: p}
 	}
-	return &lineRenderer{out: out, minGap: frameGap, w: w, h: h,
+	return &lineRenderer{out: out, session: session, minGap: frameGap, w: w, h: h,
 		wake: make(chan struct{}, 1), done: make(chan struct{}), stopped: make(chan struct{})}
+}
+
+// Output is the session as the program must write to it (Bubble Tea still
+// writes its terminal queries, such as the background colour request, from
+// its own goroutine): an SSH channel takes one Write at a time, and a query
+// must not land inside a frame's escape sequence.
+func (s *lineRenderer) Output() io.Writer { return s.session }
+
+// lockedWriter lets one Write at a time through to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // start runs the writing goroutine until close.
