@@ -3,9 +3,6 @@ package serve
 import (
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"sync"
 
 	"charm.land/ssh"
 	"charm.land/wish/v2/scp"
@@ -139,9 +136,8 @@ func (s *Server) uploads(next ssh.Handler) ssh.Handler {
 			return
 		}
 		defer func() { _ = root.Close() }()
-		us := &uploadSession{Session: sess, root: root}
-		w := &inboxWriter{log: s.log, attrs: attrs, max: maxUploadBytes}
-		scp.Middleware(nil, w)(next)(us)
+		w := &inboxWriter{log: s.log, attrs: attrs, max: maxUploadBytes, root: root}
+		_ = sess.Exit(w.receive(sess))
 	}
 }
 
@@ -196,45 +192,4 @@ func validInboxUser(u string) bool {
 		}
 	}
 	return true
-}
-
-// uploadSession is the session handed to wish's scp middleware: it carries
-// the user's open inbox, and replaces the middleware's error text (which
-// quotes the file name and ends without a newline) with the one-line
-// message the handler chose.
-type uploadSession struct {
-	ssh.Session
-	root *os.Root
-
-	mu      sync.Mutex
-	message string // the last refusal the handler chose
-}
-
-// refusal records the message the client should see when the middleware
-// reports the handler's error.
-func (u *uploadSession) refusal(msg string) {
-	u.mu.Lock()
-	u.message = msg
-	u.mu.Unlock()
-}
-
-// Stderr is where wish's scp middleware writes its error (once, before it
-// ends the session).
-func (u *uploadSession) Stderr() io.ReadWriter { return uploadStderr{u} }
-
-type uploadStderr struct{ u *uploadSession }
-
-func (e uploadStderr) Read(p []byte) (int, error) { return e.u.Session.Stderr().Read(p) }
-
-func (e uploadStderr) Write(p []byte) (int, error) {
-	e.u.mu.Lock()
-	msg := e.u.message
-	e.u.mu.Unlock()
-	if msg == "" {
-		msg = "refdesk: scp failed: " + string(p)
-	}
-	if _, err := fmt.Fprintln(e.u.Session.Stderr(), msg); err != nil {
-		return 0, err
-	}
-	return len(p), nil
 }

@@ -1,85 +1,174 @@
 package serve
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
 	"os"
+	"strconv"
+	"strings"
 
 	"charm.land/ssh"
-	"charm.land/wish/v2/scp"
 
 	"refdesk/api"
 )
 
-// inboxWriter is the scp.CopyFromClientHandler of one scp session.
+// inboxWriter receives the files of one scp session into the user's inbox.
 type inboxWriter struct {
 	log   *slog.Logger
 	attrs []any // the session's log attributes (no file names)
 	max   int64
+	root  *os.Root // the user's inbox folder
 }
 
-var _ scp.CopyFromClientHandler = (*inboxWriter)(nil)
+// How one file ended: saved, failed but the session goes on (the client
+// reported an error of its own), or the session must end.
+type fileResult int
 
-// Mkdir refuses folders (a client sends one only with -r, which the
-// middleware refuses earlier).
-func (w *inboxWriter) Mkdir(s ssh.Session, _ *scp.DirEntry) error {
-	w.outcome(0, "folder refused")
-	return w.refuse(s, fmt.Sprintf(msgNoFolders, safeUser(s.User())))
+const (
+	fileSaved fileResult = iota
+	fileFailed
+	fileFatal
+)
+
+// receive speaks the receiving side of the classic scp protocol (what
+// `scp -t` does on a server), files only, and returns the session's exit
+// status. It is ours rather than wish's scp middleware because a file must
+// be kept only once the status byte after its data says the client read it
+// whole: OpenSSH's scp pads a file it could not finish reading (a removed
+// USB stick, a network drive gone) with zeros and then reports the error
+// in that byte.
+func (w *inboxWriter) receive(sess ssh.Session) int {
+	in := bufio.NewReader(sess)
+	if _, err := sess.Write(scpOK); err != nil {
+		return 1
+	}
+	code := 0
+	for {
+		line, err := in.ReadString('\n')
+		if err != nil {
+			if errors.Is(err, io.EOF) && line == "" {
+				return code // the client is done
+			}
+			return 1 // gone mid-line
+		}
+		line = strings.TrimSuffix(line, "\n")
+		if line == "" {
+			return w.fatal(sess, fmt.Sprintf(msgScpMalformed, safeUser(sess.User())))
+		}
+		switch line[0] {
+		case 'T', 'E': // times (ignored: files get the time they arrive), end of a folder
+			if _, err := sess.Write(scpOK); err != nil {
+				return 1
+			}
+		case 'C':
+			switch w.file(sess, in, line[1:]) {
+			case fileFailed:
+				code = 1
+			case fileFatal:
+				return 1
+			}
+		case 'D':
+			w.outcome(0, "folder refused")
+			return w.fatal(sess, fmt.Sprintf(msgNoFolders, safeUser(sess.User())))
+		case 1: // a warning from the client, which has shown it already
+			code = 1
+		default: // 2: the client gave up; or not scp at all
+			if line[0] != 2 {
+				return w.fatal(sess, fmt.Sprintf(msgScpMalformed, safeUser(sess.User())))
+			}
+			return 1
+		}
+	}
 }
 
-// Write saves one file into the user's folder (see the package's SCP
-// notes): refused from its header if too large or unnamed, written to a
-// hidden temporary file, and linked under its cleaned name only once
-// complete. It never overwrites.
-func (w *inboxWriter) Write(s ssh.Session, e *scp.FileEntry) (int64, error) {
-	us, ok := s.(*uploadSession)
-	if !ok {
-		return 0, errors.New("refdesk: upload session missing")
+// scpOK is the protocol's "go on".
+var scpOK = []byte{0}
+
+// file receives one file whose header (after "C") is "MODE SIZE NAME": refused
+// before its data if too large or unnamed, written to a hidden temporary
+// file, and linked under its cleaned name only once the client's status byte
+// after the data says it was read whole. It never overwrites.
+func (w *inboxWriter) file(sess ssh.Session, in *bufio.Reader, header string) fileResult {
+	_, rest, _ := strings.Cut(header, " ") // the mode is ignored: files are 0600
+	sizeText, rawName, ok := strings.Cut(rest, " ")
+	size, err := strconv.ParseInt(sizeText, 10, 64)
+	if !ok || err != nil || size < 0 {
+		w.outcome(0, "malformed")
+		w.fatal(sess, fmt.Sprintf(msgScpMalformed, safeUser(sess.User())))
+		return fileFatal
 	}
-	if e.Size > w.max {
-		w.outcome(e.Size, "refused: too large")
-		return 0, w.refuse(s, fmt.Sprintf(msgTooLarge, api.HumanBytes(e.Size), api.HumanBytes(w.max), api.HumanBytes(api.MaxRequestBytes)))
+	if size > w.max {
+		w.outcome(size, "refused: too large")
+		w.fatal(sess, fmt.Sprintf(msgTooLarge, api.HumanBytes(size), api.HumanBytes(w.max), api.HumanBytes(api.MaxRequestBytes)))
+		return fileFatal
 	}
-	name, ok := cleanName(e.Name)
+	name, ok := cleanName(rawName)
 	if !ok {
 		w.outcome(0, "refused: unusable name")
-		return 0, w.refuse(s, msgBadName)
+		w.fatal(sess, msgBadName)
+		return fileFatal
 	}
 	tmp, err := tempName()
 	if err != nil {
-		return 0, w.failed(s, 0, "failed: temporary name", err)
+		return w.failed(sess, 0, "failed: temporary name", err)
 	}
-	f, err := us.root.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	f, err := w.root.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
-		return 0, w.failed(s, 0, "failed: create", err)
+		return w.failed(sess, 0, "failed: create", err)
 	}
-	defer func() { _ = us.root.Remove(tmp) }() // after a link (or a failure) the temporary name goes
+	defer func() { _ = w.root.Remove(tmp) }() // after a link (or a failure) the temporary name goes
+	if _, err := sess.Write(scpOK); err != nil {
+		_ = f.Close()
+		return fileFatal
+	}
 	fw := &writeErr{w: f}
-	n, err := io.Copy(fw, io.LimitReader(e.Reader, e.Size))
+	n, err := io.CopyN(fw, in, size)
 	if fw.err != nil { // the disk's fault, not the client's
 		_ = f.Close()
-		return n, w.failed(s, n, "failed: write", fw.err)
+		return w.failed(sess, n, "failed: write", fw.err)
 	}
-	if err != nil || n != e.Size {
+	if err != nil {
 		_ = f.Close()
 		w.outcome(n, "failed: interrupted")
-		return n, w.refuse(s, msgInterrupted)
+		w.fatal(sess, msgInterrupted) // most likely nobody is left to read it
+		return fileFatal
+	}
+	status, err := in.ReadByte()
+	if err != nil {
+		_ = f.Close()
+		w.outcome(n, "failed: interrupted")
+		return fileFatal
+	}
+	if status != 0 {
+		// The client could not read its own file (and says why on its side):
+		// nothing is kept, and its next files may still come.
+		_, _ = in.ReadString('\n')
+		_ = f.Close()
+		w.outcome(n, "failed: the client could not read the file")
+		if _, err := sess.Write(scpOK); err != nil {
+			return fileFatal
+		}
+		return fileFailed
 	}
 	if err := f.Sync(); err != nil {
 		_ = f.Close()
-		return n, w.failed(s, n, "failed: sync", err)
+		return w.failed(sess, n, "failed: sync", err)
 	}
 	if err := f.Close(); err != nil {
-		return n, w.failed(s, n, "failed: close", err)
+		return w.failed(sess, n, "failed: close", err)
 	}
-	if err := commit(us.root, tmp, name); err != nil {
-		return n, w.failed(s, n, "failed: rename", err)
+	if err := commit(w.root, tmp, name); err != nil {
+		return w.failed(sess, n, "failed: rename", err)
 	}
 	w.outcome(n, "saved")
-	return n, nil
+	if _, err := sess.Write(scpOK); err != nil {
+		return fileFatal
+	}
+	return fileSaved
 }
 
 // writeErr remembers the error of the writer it wraps, so a failed copy can
@@ -122,20 +211,19 @@ func commit(root *os.Root, tmp, name string) error {
 	return errors.New("too many files with the same name")
 }
 
-// refuse records msg as what the client sees and returns it as the error
-// that makes wish's middleware end the session.
-func (w *inboxWriter) refuse(s ssh.Session, msg string) error {
-	if us, ok := s.(*uploadSession); ok {
-		us.refusal(msg)
-	}
-	return errors.New(msg)
+// fatal ends the session with msg, which the client prints (the protocol's
+// fatal error: a 2 byte and the line), and returns its exit status.
+func (w *inboxWriter) fatal(sess ssh.Session, msg string) int {
+	_, _ = fmt.Fprintf(sess, "\x02%s\n", msg)
+	return 1
 }
 
 // failed logs a server-side failure (the error without its path, which
 // would carry the file name) and tells the client nothing was kept.
-func (w *inboxWriter) failed(s ssh.Session, n int64, outcome string, err error) error {
+func (w *inboxWriter) failed(sess ssh.Session, n int64, outcome string, err error) fileResult {
 	w.log.Warn("scp upload", append(w.attrs, "bytes", n, "outcome", outcome, "err", pathless(err))...)
-	return w.refuse(s, msgNotSaved)
+	w.fatal(sess, msgNotSaved)
+	return fileFatal
 }
 
 // outcome logs one file's result: no file name, ever.
