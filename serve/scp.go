@@ -37,8 +37,9 @@ import (
 //     the extension.
 //   - A file is written to a hidden temporary file in the user's folder and
 //     linked under its name only once every byte has arrived, so the file
-//     picker never shows half a file; a failed or interrupted upload leaves
-//     nothing behind. One cut off by the server stopping leaves a hidden
+//     picker never shows half a file, and only once the client's status
+//     byte after the data says it read its file whole (see receive); a
+//     failed or interrupted upload leaves nothing behind. One cut off by the server stopping leaves a hidden
 //     temporary file, removed when the server next starts (sweepInboxes) or
 //     at that user's next upload a day later (sweepTemps).
 //   - A file larger than maxUploadBytes is refused from its header, before
