@@ -106,7 +106,7 @@ func runServe(cio IO, args []string) int {
 			return shutdownAdapter{ui.New(ui.Session{
 				Desk: b.desk, User: user, Account: b.account(), Sandbox: b.sandbox != nil,
 				Completions: b.completions(), DocumentsDir: *docs, Confine: true,
-				Logger: b.logger, Context: sctx, NoColor: lookup(s.Environ, "NO_COLOR") != "",
+				Logger: b.logger, Context: sctx, NoColor: s.NoColor(),
 			})}
 		},
 	})

@@ -105,3 +105,21 @@ func (w *overlapWriter) Write(p []byte) (int, error) {
 	time.Sleep(2 * time.Millisecond)
 	return len(p), nil
 }
+
+// A desk whose terminal shows no colours is drawn without them.
+func TestSessionNoColor(t *testing.T) {
+	for _, tc := range []struct {
+		env  []string
+		want bool
+	}{
+		{[]string{"TERM=xterm-256color"}, false},
+		{[]string{"TERM=xterm-256color", "COLORTERM=truecolor"}, false},
+		{[]string{"TERM=xterm-256color", "NO_COLOR=1"}, true},
+		{[]string{"TERM=dumb"}, true},
+		{[]string{"TERM="}, true},
+	} {
+		if got := (Session{Environ: tc.env}).NoColor(); got != tc.want {
+			t.Errorf("%v: NoColor %v, want %v", tc.env, got, tc.want)
+		}
+	}
+}

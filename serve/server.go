@@ -26,6 +26,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/ssh"
 	"charm.land/wish/v2"
+	"github.com/charmbracelet/colorprofile"
 	gossh "golang.org/x/crypto/ssh"
 )
 
@@ -85,6 +86,13 @@ type Session struct {
 	Height      int      // initial rows
 	Environ     []string // environment the client sent (TERM added)
 }
+
+// NoColor reports whether the client's terminal is to get no colours:
+// NO_COLOR in the environment it sent, or a TERM without colours (dumb,
+// empty). The screen is then drawn without colours rather than drawn in
+// colour and stripped, which would also lose styles such as bold where a
+// colour change ends them.
+func (s Session) NoColor() bool { return colorprofile.Env(s.Environ) <= colorprofile.ASCII }
 
 // Server is one SSH server. Create it with New.
 type Server struct {
