@@ -64,10 +64,11 @@ type Model struct {
 	resumeAt  time.Time
 
 	// Directory sync.
-	syncedAt time.Time
-	syncing  bool
-	syncProg state.SyncProgress
-	syncCh   chan tea.Msg
+	syncedAt  time.Time
+	syncKnown bool // syncedAt has been read (until then the header says nothing of it)
+	syncing   bool
+	syncProg  state.SyncProgress
+	syncCh    chan tea.Msg
 }
 
 func newModel(s Session) *Model {

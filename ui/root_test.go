@@ -13,6 +13,7 @@ import (
 	"refdesk/api/sandbox"
 	"refdesk/state"
 	"refdesk/ui/form"
+	"refdesk/ui/internal/uitest"
 )
 
 // fill types a whole referral the way a person does: the patient by MRN,
@@ -321,4 +322,17 @@ func TestNotSentCorrectedIsSentAsTheSameReferral(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A new session on a synced desk never shows "directories never synced",
+// not even on its first frame, drawn before the sync time is read.
+func TestFirstFrameMakesNoFalseSyncAlarm(t *testing.T) {
+	e := newEnv(t, 120, 40)
+	m := newModel(Session{Desk: e.desk, User: "front2", Account: "SANDBOX", Sandbox: true,
+		DocumentsDir: e.docs, Context: e.ctx, NoColor: true})
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	if v := uitest.Plain(m.View().Content); strings.Contains(v, "never synced") {
+		t.Fatalf("the first frame says the directories were never synced:\n%s", v)
+	}
+	e.waitView("synced just now") // the env's own session, which ran Init
 }

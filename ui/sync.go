@@ -26,7 +26,7 @@ type syncDoneMsg struct {
 func (m *Model) loadSyncedAt(start bool) tea.Cmd {
 	d := m.s.Desk
 	if d == nil {
-		return nil
+		return func() tea.Msg { return syncedAtMsg{} } // nothing was ever synced here
 	}
 	return func() tea.Msg {
 		var oldest time.Time
@@ -84,7 +84,7 @@ func waitSync(ch chan tea.Msg) tea.Cmd {
 func (m *Model) syncMsg(msg tea.Msg) (tea.Cmd, bool) {
 	switch msg := msg.(type) {
 	case syncedAtMsg:
-		m.syncedAt = msg.at
+		m.syncedAt, m.syncKnown = msg.at, true
 		if msg.start {
 			return m.startSync(), true
 		}

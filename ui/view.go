@@ -135,6 +135,9 @@ func (m *Model) headerView() string {
 			}
 		}
 		parts = append(parts, st.Warn.Render(s+"…"))
+	case !m.syncKnown:
+		// Not read yet (the first frame): saying "never synced" would be
+		// a false alarm on a desk that is up to date.
 	case m.syncedAt.IsZero():
 		parts = append(parts, st.Warn.Render("directories never synced")+" (ctrl+r syncs)")
 	default:
