@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for a short bounded time, one after another, on
-# one worker each (FUZZTIME, default 10s; FUZZPARALLEL, default 1). A
+# one worker each (FUZZTIME, default 10s, or a count of executions such as
+# 3000x, which CI uses; FUZZPARALLEL, default 1). A
 # finding fails the script; go test writes the failing input under the
 # package's testdata/fuzz/<FuzzName>/, which is then committed with its fix.
 # The long runs (10 minutes each) are the same command with FUZZTIME=10m.
