@@ -2,48 +2,73 @@ package serve
 
 import (
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	gossh "golang.org/x/crypto/ssh"
 )
 
-// TestSCPInterruptedLeavesNothing drops the connection halfway through a
-// file: neither the file nor its temporary remains.
-func TestSCPInterruptedLeavesNothing(t *testing.T) {
-	sf := startScp(t, true)
+// rawScp is an scp upload spoken by hand over x/crypto/ssh ("scp -t ."),
+// for what OpenSSH's scp cannot be made to do on cue.
+type rawScp struct {
+	t    *testing.T
+	c    *gossh.Client
+	sess *gossh.Session
+	in   io.WriteCloser
+	out  io.Reader
+}
+
+func startRawScp(t *testing.T, sf *scpFixture) *rawScp {
+	t.Helper()
 	c := sf.mustDial("frontdesk", testKey{signer: sf.signer})
 	sess, err := c.NewSession()
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, _ := sess.StdinPipe()
-	outp, _ := sess.StdoutPipe()
+	r := &rawScp{t: t, c: c, sess: sess}
+	r.in, _ = sess.StdinPipe()
+	r.out, _ = sess.StdoutPipe()
 	if err := sess.Start("scp -t ."); err != nil {
 		t.Fatal(err)
 	}
-	ack := func() {
-		t.Helper()
-		b := make([]byte, 1)
-		if _, err := outp.Read(b); err != nil || b[0] != 0 {
-			t.Fatalf("no scp acknowledgement: %v %q", err, b)
-		}
+	r.ack("at start")
+	return r
+}
+
+// ack reads the server's "go on" (a 0 byte).
+func (r *rawScp) ack(when string) {
+	r.t.Helper()
+	b := make([]byte, 1)
+	if _, err := r.out.Read(b); err != nil || b[0] != 0 {
+		r.t.Fatalf("no scp acknowledgement %s: %v %q", when, err, b)
 	}
-	ack()
-	if _, err := in.Write([]byte("C0644 100000 partial.pdf\n")); err != nil {
-		t.Fatal(err)
+}
+
+func (r *rawScp) send(b []byte) {
+	r.t.Helper()
+	if _, err := r.in.Write(b); err != nil {
+		r.t.Fatal(err)
 	}
-	ack()
-	if _, err := in.Write(make([]byte, 40000)); err != nil {
-		t.Fatal(err)
-	}
+}
+
+// TestSCPInterruptedLeavesNothing drops the connection halfway through a
+// file: neither the file nor its temporary remains.
+func TestSCPInterruptedLeavesNothing(t *testing.T) {
+	sf := startScp(t, true)
+	r := startRawScp(t, sf)
+	r.send([]byte("C0644 100000 partial.pdf\n"))
+	r.ack("of the header")
+	r.send(make([]byte, 40000))
 	waitUntil(t, "the partial upload to reach the server", func() bool {
 		entries, _ := os.ReadDir(filepath.Join(sf.inbox, "frontdesk"))
 		return len(entries) == 1 // the temporary file
 	})
-	_ = c.Close()
+	_ = r.c.Close()
 	waitUntil(t, "the interrupted upload to be logged", func() bool {
 		return strings.Contains(sf.log.String(), `outcome="failed: interrupted"`)
 	})

@@ -19,40 +19,17 @@ import (
 // same command still arrives.
 func TestSCPClientReadErrorKeepsNothing(t *testing.T) {
 	sf := startScp(t, true)
-	c := sf.mustDial("frontdesk", testKey{signer: sf.signer})
-	sess, err := c.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, _ := sess.StdinPipe()
-	outp, _ := sess.StdoutPipe()
-	if err := sess.Start("scp -t ."); err != nil {
-		t.Fatal(err)
-	}
-	ack := func(when string) {
-		t.Helper()
-		b := make([]byte, 1)
-		if _, err := outp.Read(b); err != nil || b[0] != 0 {
-			t.Fatalf("no scp acknowledgement %s: %v %q", when, err, b)
-		}
-	}
-	send := func(s string) {
-		t.Helper()
-		if _, err := in.Write([]byte(s)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ack("at start")
-	send("C0644 8 scan.pdf\n")
-	ack("of the first header")
-	send("%PDF\x00\x00\x00\x00\x01scp: scan.pdf: Input/output error\n") // four bytes, four of padding, the error
-	ack("of the failed file")
-	send("C0644 5 labs.txt\n")
-	ack("of the second header")
-	send("hello\x00")
-	ack("of the second file")
-	_ = in.Close()
-	err = sess.Wait()
+	r := startRawScp(t, sf)
+	r.send([]byte("C0644 8 scan.pdf\n"))
+	r.ack("of the first header")
+	r.send([]byte("%PDF\x00\x00\x00\x00\x01scp: scan.pdf: Input/output error\n")) // four bytes, four of padding, the error
+	r.ack("of the failed file")
+	r.send([]byte("C0644 5 labs.txt\n"))
+	r.ack("of the second header")
+	r.send([]byte("hello\x00"))
+	r.ack("of the second file")
+	_ = r.in.Close()
+	err := r.sess.Wait()
 	var exit *gossh.ExitError
 	if !errors.As(err, &exit) || exit.ExitStatus() != 1 {
 		t.Errorf("exit %v, want status 1 (one file failed)", err)
