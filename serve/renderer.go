@@ -58,7 +58,7 @@ type lineRenderer struct {
 // second, Bubble Tea's default).
 const frameGap = time.Second / 60
 
-// newScreen draws on out for a terminal of w x h whose colours are
+// newLineRenderer draws on out for a terminal of w x h whose colours are
 // described by environ (TERM, COLORTERM, NO_COLOR): colours the terminal
 // cannot show are brought down to ones it can.
 func newLineRenderer(out io.Writer, environ []string, w, h int) *lineRenderer {
