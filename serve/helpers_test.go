@@ -246,6 +246,16 @@ type term struct {
 // openTerm opens a session on c; with pty it requests xterm-256color 80x24.
 func openTerm(t *testing.T, c *gossh.Client, pty bool) *term {
 	t.Helper()
+	if pty {
+		return openSized(t, c, 80, 24)
+	}
+	return openSized(t, c, 0, 0)
+}
+
+// openSized opens a session on c with an xterm-256color PTY of w x h
+// columns and rows, or without a PTY when w is 0.
+func openSized(t *testing.T, c *gossh.Client, w, h int) *term {
+	t.Helper()
 	sess, err := c.NewSession()
 	if err != nil {
 		t.Fatalf("new session: %v", err)
@@ -255,8 +265,8 @@ func openTerm(t *testing.T, c *gossh.Client, pty bool) *term {
 	if tm.in, err = sess.StdinPipe(); err != nil {
 		t.Fatal(err)
 	}
-	if pty {
-		if err := sess.RequestPty("xterm-256color", 24, 80, gossh.TerminalModes{}); err != nil {
+	if w > 0 {
+		if err := sess.RequestPty("xterm-256color", h, w, gossh.TerminalModes{}); err != nil {
 			t.Fatalf("pty: %v", err)
 		}
 	}

@@ -6,32 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
-
-	gossh "golang.org/x/crypto/ssh"
 )
-
-// openSized opens a PTY session of w x h columns and rows.
-func openSized(t *testing.T, c *gossh.Client, w, h int) *term {
-	t.Helper()
-	sess, err := c.NewSession()
-	if err != nil {
-		t.Fatalf("new session: %v", err)
-	}
-	tm := &term{t: t, sess: sess, out: &screen{}, done: make(chan error, 1)}
-	sess.Stdout, sess.Stderr = tm.out, tm.out
-	if tm.in, err = sess.StdinPipe(); err != nil {
-		t.Fatal(err)
-	}
-	if err := sess.RequestPty("xterm-256color", h, w, gossh.TerminalModes{}); err != nil {
-		t.Fatalf("pty: %v", err)
-	}
-	if err := sess.Shell(); err != nil {
-		t.Fatalf("shell: %v", err)
-	}
-	go func() { tm.done <- sess.Wait() }()
-	t.Cleanup(func() { _ = sess.Close() })
-	return tm
-}
 
 func heapMB() uint64 {
 	var ms runtime.MemStats
