@@ -15,7 +15,7 @@ type tally struct {
 	completed, failed int
 	flagged           int // Attention set: a person must look
 	notSent           int // Not sent, never reached the sandbox, no attention needed (a 5xx or a cut request)
-	resent            int // sent again by a person (Desk.Resend): the suite never does, so 0
+	resent            int // sent again by a person (Desk.ResendWith): the suite never does, so 0
 	duplicates        int // extra sandbox referrals for one test referral: must be 0
 
 	answerLost, http5xx, matched, byPoll int // how referrals got where they are

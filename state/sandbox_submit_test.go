@@ -203,7 +203,7 @@ func TestSandboxServerErrorIsNotSentThenResent(t *testing.T) {
 		t.Errorf("a Not sent referral counts as a duplicate")
 	}
 	e.sb.SetFaults(sandbox.Faults{})
-	r, err = e.d.Resend(ctx, "bob", r.ID)
+	r, err = e.d.ResendWith(ctx, "bob", r.ID, r.ReferralInput) // as it was stored
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestSandboxServerErrorIsNotSentThenResent(t *testing.T) {
 	if r.Status != Completed || r.FailureReason != "" || !samePath(path(ts), want) {
 		t.Errorf("status %s reason %q path %v", r.Status, r.FailureReason, path(ts))
 	}
-	if _, err := e.d.Resend(ctx, "bob", r.ID); !errors.Is(err, ErrIllegalTransition) {
+	if _, err := e.d.ResendWith(ctx, "bob", r.ID, r.ReferralInput); !errors.Is(err, ErrIllegalTransition) {
 		t.Errorf("resending a completed referral: %v", err)
 	}
 }

@@ -150,18 +150,9 @@ func (d *Desk) Submit(ctx context.Context, user string, in ReferralInput) (Refer
 	return d.send(ctx, id, req)
 }
 
-// Resend sends a Not sent referral again, as it was stored (a person's
-// decision: nothing is ever resent automatically).
-func (d *Desk) Resend(ctx context.Context, user string, id int64) (Referral, error) {
-	r, err := getReferral(ctx, d.st.r, id)
-	if err != nil {
-		return Referral{}, err
-	}
-	return d.ResendWith(ctx, user, id, r.ReferralInput)
-}
-
 // ResendWith sends a Not sent referral again with in, which replaces what
-// was stored (the person corrected it after reopening it): the referral
+// was stored (the same input, or the person's correction of it), a person's
+// decision: nothing is ever resent automatically. The referral
 // keeps its number and its history, and no second one is made. Cobalt never
 // had it, so nothing can be duplicated there.
 func (d *Desk) ResendWith(ctx context.Context, user string, id int64, in ReferralInput) (Referral, error) {

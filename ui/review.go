@@ -29,7 +29,6 @@ type review struct {
 	confirmed         bool
 	sending           bool
 	result            string
-	notSent           int64 // the local id of this input's Not sent referral: Enter resends it
 }
 
 type reviewCheckedMsg struct {
@@ -58,7 +57,7 @@ func (m *Model) toReview() tea.Cmd {
 		seq = m.review.seq + 1
 	}
 	p, f, t := m.form.Chosen()
-	r := &review{seq: seq, in: m.form.Input(), patient: p, from: f, to: t, checking: true, notSent: m.resend}
+	r := &review{seq: seq, in: m.form.Input(), patient: p, from: f, to: t, checking: true}
 	m.review, m.screen, m.onPane = r, screenReview, false
 	m.setFlash("", false)
 	d, ctx, in := m.s.Desk, m.ctx, r.in
@@ -110,7 +109,7 @@ func (m *Model) send() tea.Cmd {
 		return nil
 	}
 	r.sending, r.result = true, "Sending…"
-	if id := r.notSent; id != 0 {
+	if id := m.resend; id != 0 { // the form corrects a Not sent referral: it goes again
 		return func() tea.Msg {
 			ref, err := d.ResendWith(ctx, user, id, in)
 			return submittedMsg{seq: seq, ref: ref, err: err}
@@ -156,9 +155,9 @@ func (m *Model) submitted(msg submittedMsg) tea.Cmd {
 		errText = theme.Clean(msg.err.Error())
 	}
 	switch {
-	case r.notSent != 0 && errors.Is(msg.err, state.ErrIllegalTransition):
-		r.result = fmt.Sprintf("Referral #%d is no longer Not sent (another desk may have sent it): see the Referrals pane. Esc to edit; sending then makes a new referral.", r.notSent)
-		r.notSent, m.resend = 0, 0
+	case m.resend != 0 && errors.Is(msg.err, state.ErrIllegalTransition):
+		r.result = fmt.Sprintf("Referral #%d is no longer Not sent (another desk may have sent it): see the Referrals pane. Esc to edit; sending then makes a new referral.", m.resend)
+		m.resend = 0
 		return nil
 	case msg.err == nil && (ref.Status == state.Processing || ref.Status == state.Submitting || ref.Status == state.Completed):
 		// An event, not a status: the status moves on (the pane shows it),
@@ -170,7 +169,7 @@ func (m *Model) submitted(msg submittedMsg) tea.Cmd {
 		r.result = "Cobalt refused it: " + errText + " — esc to edit."
 		return nil
 	case ref.Status == state.NotSent:
-		r.notSent, m.resend = ref.ID, ref.ID
+		m.resend = ref.ID
 		r.result = "Not sent: " + errText + ". Nothing reached Cobalt; enter to try again, esc to edit."
 		return nil
 	default:
@@ -232,8 +231,8 @@ func (m *Model) reviewView(w int) string {
 	}
 	size := form.BodySize(r.in)
 	row("Request size", api.HumanBytes(size)+" of "+api.HumanBytes(api.MaxRequestBytes))
-	if r.notSent != 0 {
-		row("Sent as", fmt.Sprintf("referral #%d again (it was Not sent: Cobalt never had it)", r.notSent))
+	if m.resend != 0 {
+		row("Sent as", fmt.Sprintf("referral #%d again (it was Not sent: Cobalt never had it)", m.resend))
 	}
 	b.WriteString("\n")
 	switch {

@@ -268,7 +268,7 @@ func notSentOnce(t *testing.T) *env {
 }
 
 // A request Cobalt provably did not act on is Not sent; Enter in the
-// review sends the same referral again (Desk.Resend), not a new one.
+// review sends the same referral again (Desk.ResendWith), not a new one.
 func TestNotSentIsResentFromTheReview(t *testing.T) {
 	e := notSentOnce(t)
 	if e.m.form.Input().Reason != "Knee pain" {
