@@ -164,8 +164,7 @@ func (s *Server) refuseSFTP(sess ssh.Session) {
 // stderr.
 func scpRefuse(sess ssh.Session, op scp.Op, msg string) {
 	if op == scp.OpCopyFromClient {
-		_, _ = fmt.Fprintf(sess, "\x02%s\n", msg)
-		_ = sess.Exit(1)
+		_ = sess.Exit(scpFatal(sess, msg))
 		return
 	}
 	refuse(sess, sess.Stderr(), msg)

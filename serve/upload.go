@@ -57,7 +57,7 @@ func (w *inboxWriter) receive(sess ssh.Session) int {
 		}
 		line = strings.TrimSuffix(line, "\n")
 		if line == "" {
-			return w.fatal(sess, fmt.Sprintf(msgScpMalformed, safeUser(sess.User())))
+			return scpFatal(sess, fmt.Sprintf(msgScpMalformed, safeUser(sess.User())))
 		}
 		switch line[0] {
 		case 'T', 'E': // times (ignored: files get the time they arrive), end of a folder
@@ -73,12 +73,12 @@ func (w *inboxWriter) receive(sess ssh.Session) int {
 			}
 		case 'D':
 			w.outcome(0, "folder refused")
-			return w.fatal(sess, fmt.Sprintf(msgNoFolders, safeUser(sess.User())))
+			return scpFatal(sess, fmt.Sprintf(msgNoFolders, safeUser(sess.User())))
 		case 1: // a warning from the client, which has shown it already
 			code = 1
 		default: // 2: the client gave up; or not scp at all
 			if line[0] != 2 {
-				return w.fatal(sess, fmt.Sprintf(msgScpMalformed, safeUser(sess.User())))
+				return scpFatal(sess, fmt.Sprintf(msgScpMalformed, safeUser(sess.User())))
 			}
 			return 1
 		}
@@ -98,18 +98,18 @@ func (w *inboxWriter) file(sess ssh.Session, in *bufio.Reader, header string) fi
 	size, err := strconv.ParseInt(sizeText, 10, 64)
 	if !ok || err != nil || size < 0 {
 		w.outcome(0, "malformed")
-		w.fatal(sess, fmt.Sprintf(msgScpMalformed, safeUser(sess.User())))
+		scpFatal(sess, fmt.Sprintf(msgScpMalformed, safeUser(sess.User())))
 		return fileFatal
 	}
 	if size > w.max {
 		w.outcome(size, "refused: too large")
-		w.fatal(sess, fmt.Sprintf(msgTooLarge, api.HumanBytes(size), api.HumanBytes(w.max), api.HumanBytes(api.MaxRequestBytes)))
+		scpFatal(sess, fmt.Sprintf(msgTooLarge, api.HumanBytes(size), api.HumanBytes(w.max), api.HumanBytes(api.MaxRequestBytes)))
 		return fileFatal
 	}
 	name, ok := cleanName(rawName)
 	if !ok {
 		w.outcome(0, "refused: unusable name")
-		w.fatal(sess, msgBadName)
+		scpFatal(sess, msgBadName)
 		return fileFatal
 	}
 	tmp, err := tempName()
@@ -134,7 +134,7 @@ func (w *inboxWriter) file(sess ssh.Session, in *bufio.Reader, header string) fi
 	if err != nil {
 		_ = f.Close()
 		w.outcome(n, "failed: interrupted")
-		w.fatal(sess, msgInterrupted) // most likely nobody is left to read it
+		scpFatal(sess, msgInterrupted) // most likely nobody is left to read it
 		return fileFatal
 	}
 	status, err := in.ReadByte()
@@ -211,9 +211,9 @@ func commit(root *os.Root, tmp, name string) error {
 	return errors.New("too many files with the same name")
 }
 
-// fatal ends the session with msg, which the client prints (the protocol's
-// fatal error: a 2 byte and the line), and returns its exit status.
-func (w *inboxWriter) fatal(sess ssh.Session, msg string) int {
+// scpFatal sends msg as the protocol's fatal error (a 2 byte and the line),
+// which the client prints as is, and returns the session's exit status.
+func scpFatal(sess ssh.Session, msg string) int {
 	_, _ = fmt.Fprintf(sess, "\x02%s\n", msg)
 	return 1
 }
@@ -222,7 +222,7 @@ func (w *inboxWriter) fatal(sess ssh.Session, msg string) int {
 // would carry the file name) and tells the client nothing was kept.
 func (w *inboxWriter) failed(sess ssh.Session, n int64, outcome string, err error) fileResult {
 	w.log.Warn("scp upload", append(w.attrs, "bytes", n, "outcome", outcome, "err", pathless(err))...)
-	w.fatal(sess, msgNotSaved)
+	scpFatal(sess, msgNotSaved)
 	return fileFatal
 }
 
