@@ -139,13 +139,11 @@ func TestServeDraftSurvivesDrop(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		pause time.Duration // between the last key and the drop
-		gap   string
 	}{
-		{"after a pause", 1500 * time.Millisecond, ""},
-		{"at once", 0, ""}, // saved on the disconnect (serve's ShutdownMsg{ReasonDisconnect})
+		{"after a pause", 1500 * time.Millisecond},
+		{"at once", 0}, // saved on the disconnect (serve's ShutdownMsg{ReasonDisconnect})
 	} {
 		t.Run(strings.ReplaceAll(tc.name, " ", "_"), func(t *testing.T) {
-			knownGap(t, tc.gap)
 			c := newClinic(t)
 			srv := c.serve(t)
 			d := openDesk(t, srv, "carol", c.desk1, 140, 45)
@@ -232,17 +230,6 @@ func testSIGTERM(t *testing.T, pause time.Duration) {
 	d.WaitText(10*time.Second, "Resume your draft?")
 	d.Type("y")
 	d.WaitText(step, "Draft resumed.", "Reason: Shortness of breath, typed just before the restart", "chosen: Doe, John")
-}
-
-// Known gaps: behaviour the issues ask for that the app does not have yet.
-// Their tests skip unless REFDESK_E2E_KNOWN_GAPS=1, so the package passes
-// while the gap is open and the test is ready the day it closes.
-// (None is open now: the drop and whole-MRN gaps are closed.)
-func knownGap(t *testing.T, why string) {
-	t.Helper()
-	if why != "" && os.Getenv("REFDESK_E2E_KNOWN_GAPS") == "" {
-		t.Skip("known gap: " + why + "; REFDESK_E2E_KNOWN_GAPS=1 runs this test")
-	}
 }
 
 // lockedBuffer is a bytes.Buffer safe for concurrent writers.
