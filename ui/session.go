@@ -30,7 +30,8 @@ type Session struct {
 	Confine      bool   // serve mode: never leave DocumentsDir
 	Logger       *slog.Logger
 	Context      context.Context // ends with the session
-	// NoColor drops every colour (NO_COLOR set in the user's environment);
+	// NoColor drops every colour (NO_COLOR set in the user's environment,
+	// or, under serve, a desk terminal without colours: serve.Session.NoColor);
 	// bold, underline and words still carry every distinction.
 	NoColor bool
 	// Now is the clock (nil: time.Now); tests fix it for golden views.
