@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +25,7 @@ import (
 // testKey is a client key pair and its authorized_keys line.
 type testKey struct {
 	signer gossh.Signer
+	priv   ed25519.PrivateKey
 	line   string
 }
 
@@ -38,7 +40,22 @@ func newKey(t *testing.T, comment string) testKey {
 		t.Fatal(err)
 	}
 	line := strings.TrimSpace(string(gossh.MarshalAuthorizedKey(signer.PublicKey()))) + " " + comment
-	return testKey{signer: signer, line: line}
+	return testKey{signer: signer, priv: priv, line: line}
+}
+
+// opensshKey is newKey with its private key written to path in OpenSSH's
+// format (0600), for OpenSSH's and PuTTY's clients.
+func opensshKey(t *testing.T, path, comment string) testKey {
+	t.Helper()
+	k := newKey(t, comment)
+	block, err := gossh.MarshalPrivateKey(k.priv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
 
 // events records what test models saw, for assertions beyond the screen.

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	gossh "golang.org/x/crypto/ssh"
 )
 
 // TestOpenSSHClient drives the server with the OpenSSH client, when the
@@ -21,9 +19,7 @@ func TestOpenSSHClient(t *testing.T) {
 		t.Skip("no OpenSSH client on this machine")
 	}
 	keyFile := filepath.Join(t.TempDir(), "id_ed25519")
-	signer := opensshKey(t, keyFile)
-	line := strings.TrimSpace(string(gossh.MarshalAuthorizedKey(signer.PublicKey()))) + " Desk 3"
-	f := startServer(t, []string{line}, nil)
+	f := startServer(t, []string{opensshKey(t, keyFile, "Desk 3").line}, nil)
 	_, port, _ := net.SplitHostPort(f.addr)
 	run := func(flag string, input string) string {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

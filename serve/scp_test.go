@@ -3,9 +3,7 @@ package serve
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
 	"crypto/rand"
-	"encoding/pem"
 	"errors"
 	"io/fs"
 	"log/slog"
@@ -33,35 +31,14 @@ type scpFixture struct {
 	port           string
 }
 
-// opensshKey writes a new ed25519 private key in OpenSSH format to path.
-func opensshKey(t *testing.T, path string) gossh.Signer {
-	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, err := gossh.MarshalPrivateKey(priv, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	signer, err := gossh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return signer
-}
-
 func startScp(t *testing.T, uploads bool) *scpFixture {
 	t.Helper()
 	keys := t.TempDir()
 	sf := &scpFixture{log: &screen{}, keyFile: filepath.Join(keys, "desk"), other: filepath.Join(keys, "stranger")}
-	sf.signer = opensshKey(t, sf.keyFile)
-	opensshKey(t, sf.other)
-	line := strings.TrimSpace(string(gossh.MarshalAuthorizedKey(sf.signer.PublicKey()))) + " Desk 3"
-	sf.fixture = startServer(t, []string{line}, func(o *Options) {
+	desk := opensshKey(t, sf.keyFile, "Desk 3")
+	sf.signer = desk.signer
+	opensshKey(t, sf.other, "stranger")
+	sf.fixture = startServer(t, []string{desk.line}, func(o *Options) {
 		o.Logger = slog.New(slog.NewTextHandler(sf.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		sf.docs = filepath.Join(filepath.Dir(o.AuthorizedKeys), "docs")
 		sf.inbox = filepath.Join(sf.docs, "inbox")
