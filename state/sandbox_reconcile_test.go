@@ -77,18 +77,7 @@ func TestSandboxCrashBeforePostBecomesNotSent(t *testing.T) {
 // Cobalt's list, takes its id, and completes it from the events.
 func TestSandboxCrashAfterPostIsFoundAndCompleted(t *testing.T) {
 	e := newEnv(t, envOpts{desk: fast(10 * time.Second), sandbox: sandbox.Options{Faults: sandbox.Faults{DropWebhooks: 1}}})
-	in := sampleInput()
-	id := outbox(t, e.d, in)
-	req, err := e.d.request(context.Background(), in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := e.client.CreateReferral(context.Background(), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.d.Close() // the answer is never recorded
-	e.open(t, fast(10*time.Second))
+	id, resp := postLost(t, e, sampleInput(), fast(10*time.Second)) // the answer is never recorded
 	reconcile(t, e.d)
 	r := waitFor(t, e.d, id, 10*time.Second, terminal)
 	_, ts := mustGet(t, e.d, id)
