@@ -1,4 +1,4 @@
-package state
+package search
 
 import (
 	"runtime"
@@ -48,20 +48,20 @@ func benchTyping(b *testing.B, n int, stateless bool) {
 	before := heapInUse()
 	rows := genRows(n, 42)
 	withRows := heapInUse()
-	ix := NewIndex(rows)
+	ix := New(rows)
 	withIndex := heapInUse()
 	ix.Touch(rows[n/2].Key)
 	qs := keystrokes()
 	var lat, cpu []time.Duration
 	b.ResetTimer()
 	for range b.N {
-		var s *Searcher
+		var s *Searcher[Entry]
 		for _, q := range qs {
 			if q == "" || utf8.RuneCountInString(q) == 1 && s == nil {
 				s = ix.NewSearcher() // a new session starts at each first key
 			}
 			c0, t0 := cpuNow(), time.Now()
-			var r Result
+			var r Result[Entry]
 			if stateless {
 				r = ix.Search(q, 100)
 			} else {

@@ -1,4 +1,4 @@
-package state
+package search
 
 import (
 	"context"
@@ -8,21 +8,21 @@ import (
 	"sync/atomic"
 )
 
-// ixHit is a scored row; score is its class and sahilm score (ixPack).
-type ixHit struct {
+// hit is a scored row; score is its class and sahilm score (pack).
+type hit struct {
 	idx   uint32
 	score int64
 }
 
-// ixRanker orders hits: active before inactive, then higher class and
+// ranker orders hits: active before inactive, then higher class and
 // score, then more recently/frequently chosen (frec), then earlier entry.
-type ixRanker struct {
+type ranker struct {
 	inactive []uint64
 	orig     []uint32           // id → entry index
 	frec     map[uint32]float64 // by id; nil when nothing was touched
 }
 
-func (r *ixRanker) better(a, b ixHit) bool {
+func (r *ranker) better(a, b hit) bool {
 	ia := r.inactive[a.idx>>6]&(1<<(a.idx&63)) != 0
 	ib := r.inactive[b.idx>>6]&(1<<(b.idx&63)) != 0
 	if ia != ib {
@@ -39,18 +39,18 @@ func (r *ixRanker) better(a, b ixHit) bool {
 	return r.orig[a.idx] < r.orig[b.idx]
 }
 
-// ixTop keeps the k best hits in a heap whose root is the worst kept.
-type ixTop struct {
-	r *ixRanker
+// topK keeps the k best hits in a heap whose root is the worst kept.
+type topK struct {
+	r *ranker
 	k int
-	h []ixHit
+	h []hit
 }
 
-func ixNewTop(r *ixRanker, k int) *ixTop {
-	return &ixTop{r: r, k: k, h: make([]ixHit, 0, min(k, 1024))}
+func newTopK(r *ranker, k int) *topK {
+	return &topK{r: r, k: k, h: make([]hit, 0, min(k, 1024))}
 }
 
-func (t *ixTop) push(x ixHit) {
+func (t *topK) push(x hit) {
 	if t.k <= 0 {
 		return
 	}
@@ -89,44 +89,44 @@ func (t *ixTop) push(x ixHit) {
 }
 
 // sorted returns the kept hits, best first.
-func (t *ixTop) sorted() []ixHit {
-	out := append([]ixHit(nil), t.h...)
+func (t *topK) sorted() []hit {
+	out := append([]hit(nil), t.h...)
 	sort.Slice(out, func(a, b int) bool { return t.r.better(out[a], out[b]) })
 	return out
 }
 
-// ixList is a set of matching ids in pass order (short texts first), with,
+// hitList is a set of matching ids in pass order (short texts first), with,
 // for each, where the greedy leftmost match of the query ends in its text
-// (ixNoEnd when unknown): the next keystroke only has to find its new
+// (noEnd when unknown): the next keystroke only has to find its new
 // characters after that point. It is kept in the parts the workers of the
 // pass produced, without copying them together.
-type ixList struct {
-	parts []ixPart
+type hitList struct {
+	parts []listPart
 }
 
-type ixPart struct {
+type listPart struct {
 	ids  []uint32
 	ends []uint16
 }
 
-const ixNoEnd = 0xFFFF
+const noEnd = 0xFFFF
 
-// ixCands is the set of rows a pass scores: the previous query's matches
+// candidates is the set of rows a pass scores: the previous query's matches
 // (whose pattern has from runes), or the rows whose bits are set in every
 // one of sets (every ASCII character of the query), or all rows.
-type ixCands struct {
-	prev *ixList
+type candidates struct {
+	prev *hitList
 	from int
 	sets [][]uint64
 }
 
-// ixChunk is how many ids (bitset: 64 per word) make one unit of work.
-const ixChunk = 512
+// chunkIDs is how many ids (bitset: 64 per word) make one unit of work.
+const chunkIDs = 512
 
-// ixPass matches and scores candidates over all cores. It returns the best
+// pass matches and scores candidates over all cores. It returns the best
 // k, the number matching, and (when keep) every match; or ctx's error,
 // checked between chunks, when the caller no longer wants the answer.
-func (sn *ixSnap) ixPass(ctx context.Context, p *ixPattern, c *ixCands, k int, rk *ixRanker, keep bool) ([]ixHit, int, *ixList, error) {
+func (sn *snapshot[T]) pass(ctx context.Context, p *pattern, c *candidates, k int, rk *ranker, keep bool) ([]hit, int, *hitList, error) {
 	n := len(sn.entries)
 	size := n
 	if c.prev != nil {
@@ -135,17 +135,17 @@ func (sn *ixSnap) ixPass(ctx context.Context, p *ixPattern, c *ixCands, k int, r
 			size += len(pt.ids)
 		}
 	}
-	workers := ixWorkers(size)
+	workers := workersFor(size)
 	// The chunks: ranges of the previous parts, or of bitset words.
 	type chunk struct{ part, lo, hi int }
-	words, per := (n+63)/64, ixChunk/64
+	words, per := (n+63)/64, chunkIDs/64
 	var table []chunk
 	if c.prev != nil { // round robin over the parts: short rows first
-		for lo, more := 0, true; more; lo += ixChunk {
+		for lo, more := 0, true; more; lo += chunkIDs {
 			more = false
 			for x, pt := range c.prev.parts {
 				if lo < len(pt.ids) {
-					table = append(table, chunk{x, lo, min(lo+ixChunk, len(pt.ids))})
+					table = append(table, chunk{x, lo, min(lo+chunkIDs, len(pt.ids))})
 					more = true
 				}
 			}
@@ -155,14 +155,14 @@ func (sn *ixSnap) ixPass(ctx context.Context, p *ixPattern, c *ixCands, k int, r
 	}
 	var next atomic.Int64
 	type out struct {
-		top   *ixTop
+		top   *topK
 		total int
-		found ixPart
+		found listPart
 	}
 	outs := make([]out, workers)
 	work := func(w int) {
 		o := &outs[w]
-		o.top = ixNewTop(rk, k)
+		o.top = newTopK(rk, k)
 		visit := func(id uint32, from, end int) {
 			text := sn.text(id)
 			base := int(sn.offs[id])
@@ -173,7 +173,7 @@ func (sn *ixSnap) ixPass(ctx context.Context, p *ixPattern, c *ixCands, k int, r
 			o.total++
 			if keep {
 				o.found.ids = append(o.found.ids, id)
-				o.found.ends = append(o.found.ends, uint16(min(end, ixNoEnd)))
+				o.found.ends = append(o.found.ends, uint16(min(end, noEnd)))
 			}
 			cls := p.maxClass(id, sn.meta[id].wstarts, &sn.meta[id].pairs)
 			if len(o.top.h) == o.top.k {
@@ -193,21 +193,21 @@ func (sn *ixSnap) ixPass(ctx context.Context, p *ixPattern, c *ixCands, k int, r
 						ub = 2
 					}
 					sb := int64(p.most - len(text)) // a bound on the score
-					if ixPack(ub, 0)+sb < worst.score {
+					if pack(ub, 0)+sb < worst.score {
 						return
 					}
-					if sb = min(sb, p.bound(sn.meta[id].starts, &sn.meta[id].pairs, len(text), text[0])); ixPack(ub, 0)+sb < worst.score {
+					if sb = min(sb, p.bound(sn.meta[id].starts, &sn.meta[id].pairs, len(text), text[0])); pack(ub, 0)+sb < worst.score {
 						return
 					}
 					switch {
 					case cls >= 0:
-					case ixPack(1, 0)+sb < worst.score: // only a phrase can enter
+					case pack(1, 0)+sb < worst.score: // only a phrase can enter
 						if !p.isPhrase(text, sn.upper, base, sn.meta[id].wstarts) {
 							return
 						}
 						cls = 2
 					default:
-						if cls = p.class(text, sn.upper, base); ixPack(cls, 0)+sb < worst.score {
+						if cls = p.class(text, sn.upper, base); pack(cls, 0)+sb < worst.score {
 							return
 						}
 					}
@@ -217,7 +217,7 @@ func (sn *ixSnap) ixPass(ctx context.Context, p *ixPattern, c *ixCands, k int, r
 				if cls < 0 {
 					cls = p.class(text, sn.upper, base)
 				}
-				o.top.push(ixHit{idx: id, score: ixPack(cls, sc)})
+				o.top.push(hit{idx: id, score: pack(cls, sc)})
 			}
 		}
 		if keep {
@@ -284,7 +284,7 @@ func (sn *ixSnap) ixPass(ctx context.Context, p *ixPattern, c *ixCands, k int, r
 	if !keep {
 		return top.sorted(), total, nil, nil
 	}
-	l := &ixList{parts: make([]ixPart, workers)}
+	l := &hitList{parts: make([]listPart, workers)}
 	for w := range outs {
 		l.parts[w] = outs[w].found
 	}

@@ -1,4 +1,4 @@
-package state
+package search
 
 import (
 	"bytes"
@@ -10,22 +10,22 @@ import (
 // sahilm's score that lets a pass skip scoring rows that cannot reach the
 // top (bound).
 
-// ixPattern is a normalized query prepared for scoring.
-type ixPattern struct {
+// pattern is a normalized query prepared for scoring.
+type pattern struct {
 	runes []rune // folded; ASCII letters lowered
 	ascii bool   // every rune is ASCII
 	bits  []uint64
 	pairs []int32 // per rune after the first: hash of (previous, this), or -1
 	most  int     // bound with every rune at a word start and every pair adjacent, for n = 0
-	ixClassPlan
+	classPlan
 	// stop[pi][b] is true when byte b may change the matcher's state while it
 	// waits for runes[pi]: it matches runes[pi] or runes[pi+1] (any non-ASCII
 	// byte when one of those is not ASCII).
 	stop [][256]bool
 }
 
-func ixNewPattern(norm string) *ixPattern {
-	p := &ixPattern{runes: []rune(norm), ascii: true, ixClassPlan: ixNewClassPlan(norm)}
+func newPattern(norm string) *pattern {
+	p := &pattern{runes: []rune(norm), ascii: true, classPlan: newClassPlan(norm)}
 	m := len(p.runes)
 	p.stop = make([][256]bool, m)
 	p.bits = make([]uint64, m)
@@ -34,25 +34,25 @@ func ixNewPattern(norm string) *ixPattern {
 		case r >= utf8.RuneSelf:
 			p.ascii = false // bits[i] = 0: always assume a word start
 		default:
-			p.bits[i] = ixCharBit(byte(r))
+			p.bits[i] = charBit(byte(r))
 		}
 	}
 	p.pairs = make([]int32, m)
 	for i := 1; i < m; i++ {
 		p.pairs[i] = -1
 		if a, b := p.runes[i-1], p.runes[i]; a < utf8.RuneSelf && b < utf8.RuneSelf {
-			p.pairs[i] = int32(ixPairHash(byte(a), byte(b)))
+			p.pairs[i] = int32(pairHash(byte(a), byte(b)))
 		}
 	}
 	// sahilm adds an adjacency bonus at most once per pattern rune after the
 	// first, each 2·(sum so far)+5: 5, 15, 45, ... in total (3^(m-1)-1)·5/2
-	// (saturating at ixSat, like the score), plus at most 15 for the first
+	// (saturating at saturate, like the score), plus at most 15 for the first
 	// rune and 20 for each later one.
 	adj, sum := 0, 15
 	for range max(m-1, 0) {
-		inc := min(adj*2+5, ixSat)
-		adj = min(adj+inc, ixSat)
-		sum = min(sum+inc+20, ixSat)
+		inc := min(adj*2+5, saturate)
+		adj = min(adj+inc, saturate)
+		sum = min(sum+inc+20, saturate)
 	}
 	p.most = sum + m
 	for pi := range p.runes {
@@ -73,16 +73,16 @@ func ixNewPattern(norm string) *ixPattern {
 	return p
 }
 
-// ixCamelBit marks, in a starts mask, a text with a camel hump (a lower-case
+// camelBit marks, in a starts mask, a text with a camel hump (a lower-case
 // letter followed by an upper-case one).
-const ixCamelBit = 1 << 62
+const camelBit = 1 << 62
 
-// ixPos1Bit and ixPos2Bit mark, in a starts mask, a text whose byte 1 (2)
+// pos1Bit and pos2Bit mark, in a starts mask, a text whose byte 1 (2)
 // follows a separator or is a camel hump: only then can the first pattern
 // rune earn 15 (10) there.
 const (
-	ixPos1Bit = 1 << 61
-	ixPos2Bit = 1 << 60
+	pos1Bit = 1 << 61
+	pos2Bit = 1 << 60
 )
 
 // bound is an upper bound on sahilm's score of a text of n bytes whose
@@ -97,17 +97,17 @@ const (
 //
 // first is the text's first byte (lowered): the first rune earns 10 at byte
 // 0, 15 at byte 1, 10 at byte 2 and at most 5 further on.
-func (p *ixPattern) bound(starts uint64, pairs *ixPairs, n int, first byte) int64 {
-	b, adj := 0, 0 // b: the bonuses, saturating at ixSat like the score's total
-	camel := starts&ixCamelBit != 0
+func (p *pattern) bound(starts uint64, pairs *pairSet, n int, first byte) int64 {
+	b, adj := 0, 0 // b: the bonuses, saturating at saturate like the score's total
+	camel := starts&camelBit != 0
 	for i, bit := range p.bits {
 		capable := bit == 0 || starts&bit != 0
 		if i == 0 {
 			switch {
 			case !capable:
-			case bit == 0 || starts&ixPos1Bit != 0:
+			case bit == 0 || starts&pos1Bit != 0:
 				b = 15
-			case rune(first) == p.runes[0] || starts&ixPos2Bit != 0:
+			case rune(first) == p.runes[0] || starts&pos2Bit != 0:
 				b = 10
 			default:
 				b = 5
@@ -119,14 +119,14 @@ func (p *ixPattern) bound(starts uint64, pairs *ixPairs, n int, first byte) int6
 			pos = 20
 		}
 		if h := p.pairs[i]; h < 0 || pairs[h>>6]&(1<<(h&63)) != 0 {
-			inc := min(adj*2+5, ixSat)
-			adj = min(adj+inc, ixSat)
-			if capable && (camel || ixIsSep(p.runes[i-1])) {
+			inc := min(adj*2+5, saturate)
+			adj = min(adj+inc, saturate)
+			if capable && (camel || isSep(p.runes[i-1])) {
 				inc += 20
 			}
 			pos = max(pos, inc)
 		}
-		b = min(b+pos, ixSat)
+		b = min(b+pos, saturate)
 	}
 	return int64(b + len(p.runes) - n)
 }
@@ -134,15 +134,15 @@ func (p *ixPattern) bound(starts uint64, pairs *ixPairs, n int, first byte) int6
 // matchEnd reports whether sahilm would match s (every rune, in order,
 // case-insensitively) and where the greedy leftmost match ends. When the
 // first from runes are known to match greedily up to end (end is not
-// ixNoEnd), only the rest is searched. This is the cheap test that counts
+// noEnd), only the rest is searched. This is the cheap test that counts
 // rows; only rows that may enter the top are then scored.
-func (p *ixPattern) matchEnd(s []byte, up []uint64, base, from, end int) (int, bool) {
+func (p *pattern) matchEnd(s []byte, up []uint64, base, from, end int) (int, bool) {
 	if !p.ascii {
 		_, ok := p.score(s, up, base)
-		return ixNoEnd, ok
+		return noEnd, ok
 	}
 	pos := 0
-	if end != ixNoEnd {
+	if end != noEnd {
 		pos = end
 	} else {
 		from = 0

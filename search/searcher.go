@@ -1,4 +1,4 @@
-package state
+package search
 
 import (
 	"context"
@@ -13,28 +13,28 @@ import (
 // session and picker with Index.NewSearcher. A Searcher is safe for
 // concurrent use, but calls are serialized: the UI should run Search off its
 // own goroutine and drop stale answers.
-type Searcher struct {
-	ix     *Index
+type Searcher[T Item] struct {
+	ix     *Index[T]
 	mu     sync.Mutex
-	snap   *ixSnap
-	levels []*ixLevel // answers for growing prefixes of the current query
+	snap   *snapshot[T]
+	levels []*level[T] // answers for growing prefixes of the current query
 }
 
-// ixLevel is the complete answer to one normalized query.
-type ixLevel struct {
+// level is the complete answer to one normalized query.
+type level[T Item] struct {
 	norm  string
-	found *ixList // every match (nil when not kept)
+	found *hitList // every match (nil when not kept)
 	limit int
-	view  *ixView
-	res   Result
+	view  *recency[T]
+	res   Result[T]
 }
 
 // NewSearcher returns a Searcher over ix.
-func (ix *Index) NewSearcher() *Searcher { return &Searcher{ix: ix} }
+func (ix *Index[T]) NewSearcher() *Searcher[T] { return &Searcher[T]{ix: ix} }
 
 // Search answers like Index.Search, narrowing from earlier answers. The
 // Result may be shared with later calls: do not modify it.
-func (s *Searcher) Search(query string, limit int) Result {
+func (s *Searcher[T]) Search(query string, limit int) Result[T] {
 	r, _ := s.SearchContext(context.Background(), query, limit)
 	return r
 }
@@ -42,12 +42,12 @@ func (s *Searcher) Search(query string, limit int) Result {
 // SearchContext is Search that gives up, with ctx's error and nothing
 // remembered, once ctx is done: cancel the previous keystroke's search when
 // the next key arrives. (Calls on one Searcher run one at a time.)
-func (s *Searcher) SearchContext(ctx context.Context, query string, limit int) (Result, error) {
+func (s *Searcher[T]) SearchContext(ctx context.Context, query string, limit int) (Result[T], error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sn := s.ix.snap.Load()
 	if err := ctx.Err(); err != nil { // given up while waiting for the lock
-		return Result{Query: query, Size: len(sn.entries)}, err
+		return Result[T]{Query: query, Size: len(sn.entries)}, err
 	}
 	v := s.ix.viewOf(sn)
 	if sn != s.snap { // Replace happened: nothing remembered is valid
@@ -56,7 +56,7 @@ func (s *Searcher) SearchContext(ctx context.Context, query string, limit int) (
 		}
 		s.snap = sn
 	}
-	norm := ixNormQuery(query)
+	norm := normQuery(query)
 	for len(s.levels) > 0 && !strings.HasPrefix(norm, s.levels[len(s.levels)-1].norm) {
 		s.pop()
 	}
@@ -68,13 +68,13 @@ func (s *Searcher) SearchContext(ctx context.Context, query string, limit int) (
 		}
 		s.pop() // stale ranking: recompute from the parent
 	}
-	var prev *ixLevel
+	var prev *level[T]
 	if k := len(s.levels); k > 0 {
 		prev = s.levels[k-1]
 	}
 	res, lv, err := sn.search(ctx, query, norm, limit, v, prev, true)
 	if err != nil {
-		return Result{Query: query, Size: len(sn.entries)}, err
+		return Result[T]{Query: query, Size: len(sn.entries)}, err
 	}
 	if norm != "" {
 		lv.limit, lv.view, lv.res = limit, v, res
@@ -84,7 +84,7 @@ func (s *Searcher) SearchContext(ctx context.Context, query string, limit int) (
 }
 
 // pop forgets the longest remembered prefix (and lets its lists be freed).
-func (s *Searcher) pop() {
+func (s *Searcher[T]) pop() {
 	s.levels[len(s.levels)-1] = nil
 	s.levels = s.levels[:len(s.levels)-1]
 }
@@ -92,24 +92,24 @@ func (s *Searcher) pop() {
 // search answers one query on this snapshot. prev, when it has its match
 // list, is the answer to a prefix of norm: only its matches are rescanned.
 // keep asks for the new match list in the returned level.
-func (sn *ixSnap) search(ctx context.Context, query, norm string, limit int, v *ixView, prev *ixLevel, keep bool) (Result, *ixLevel, error) {
-	rk := &ixRanker{inactive: sn.inactive, orig: sn.orig, frec: v.frec}
-	lv := &ixLevel{norm: norm}
+func (sn *snapshot[T]) search(ctx context.Context, query, norm string, limit int, v *recency[T], prev *level[T], keep bool) (Result[T], *level[T], error) {
+	rk := &ranker{inactive: sn.inactive, orig: sn.orig, frec: v.frec}
+	lv := &level[T]{norm: norm}
 	limit = max(limit, 0)
-	var hits []ixHit
+	var hits []hit
 	total := 0
-	var p *ixPattern
+	var p *pattern
 	if norm != "" {
-		p = ixNewPattern(norm)
-		p.keyID = sn.ixKeyID(norm)
+		p = newPattern(norm)
+		p.keyID = sn.keyID(norm)
 	}
 	switch {
 	case norm == "":
 		hits, total = sn.emptyTop(limit, rk, v), len(sn.entries)
-	case len(norm) == 1 && limit <= ixOneTop:
+	case len(norm) == 1 && limit <= oneTopK:
 		hits, total = sn.oneTop(p, limit, rk, v)
 	default:
-		c := ixCands{}
+		c := candidates{}
 		if prev != nil && prev.found != nil {
 			c.prev, c.from = prev.found, utf8.RuneCountInString(prev.norm)
 		} else {
@@ -120,7 +120,7 @@ func (sn *ixSnap) search(ctx context.Context, query, norm string, limit int, v *
 				set := sn.chars[r]
 				if set == nil { // a character no row has: nothing matches
 					if keep {
-						lv.found = &ixList{}
+						lv.found = &hitList{}
 					}
 					return sn.result(query, p, nil, 0), lv, nil
 				}
@@ -128,19 +128,19 @@ func (sn *ixSnap) search(ctx context.Context, query, norm string, limit int, v *
 			}
 		}
 		var err error
-		hits, total, lv.found, err = sn.ixPass(ctx, p, &c, limit, rk, keep)
+		hits, total, lv.found, err = sn.pass(ctx, p, &c, limit, rk, keep)
 		if err != nil {
-			return Result{}, nil, err
+			return Result[T]{}, nil, err
 		}
 	}
 	return sn.result(query, p, hits, total), lv, nil
 }
 
 // emptyTop ranks every row for an empty query: touched rows first.
-func (sn *ixSnap) emptyTop(limit int, rk *ixRanker, v *ixView) []ixHit {
-	top := ixNewTop(rk, limit)
+func (sn *snapshot[T]) emptyTop(limit int, rk *ranker, v *recency[T]) []hit {
+	top := newTopK(rk, limit)
 	for _, i := range v.order {
-		top.push(ixHit{idx: i})
+		top.push(hit{idx: i})
 	}
 	found := 0 // untouched active rows pushed; later ones rank below them
 	for _, id := range sn.inv {
@@ -150,7 +150,7 @@ func (sn *ixSnap) emptyTop(limit int, rk *ixRanker, v *ixView) []ixHit {
 		if _, ok := v.frec[id]; ok {
 			continue
 		}
-		top.push(ixHit{idx: id})
+		top.push(hit{idx: id})
 		if !sn.isInactive(id) {
 			found++
 		}
@@ -160,9 +160,9 @@ func (sn *ixSnap) emptyTop(limit int, rk *ixRanker, v *ixView) []ixHit {
 
 // oneTop answers a one-byte query from the precomputed answer, letting
 // touched rows and the row whose Key is the query move up.
-func (sn *ixSnap) oneTop(p *ixPattern, limit int, rk *ixRanker, v *ixView) ([]ixHit, int) {
+func (sn *snapshot[T]) oneTop(p *pattern, limit int, rk *ranker, v *recency[T]) ([]hit, int) {
 	one := &sn.one[p.runes[0]]
-	top := ixNewTop(rk, limit)
+	top := newTopK(rk, limit)
 	pre := one.top[:min(limit, len(one.top))]
 	in := make(map[uint32]bool, len(pre)+1)
 	if p.keyID >= 0 {
@@ -191,24 +191,24 @@ func (sn *ixSnap) oneTop(p *ixPattern, limit int, rk *ixRanker, v *ixView) ([]ix
 }
 
 // hit scores and classes row id, if it matches.
-func (sn *ixSnap) hit(p *ixPattern, id uint32) (ixHit, bool) {
+func (sn *snapshot[T]) hit(p *pattern, id uint32) (hit, bool) {
 	text, base := sn.text(id), int(sn.offs[id])
 	sc, ok := p.score(text, sn.upper, base)
 	if !ok {
-		return ixHit{}, false
+		return hit{}, false
 	}
 	cls := p.maxClass(id, sn.meta[id].wstarts, &sn.meta[id].pairs)
 	if cls < 0 {
 		cls = p.class(text, sn.upper, base)
 	}
-	return ixHit{idx: id, score: ixPack(cls, sc)}, true
+	return hit{idx: id, score: pack(cls, sc)}, true
 }
 
 // result builds the answer with the matched positions of the rows returned
 // (the port's, which are sahilm's MatchedIndexes; the tests check it) mapped
 // back into Entry.Text. p is nil for the empty query.
-func (sn *ixSnap) result(query string, p *ixPattern, hits []ixHit, total int) Result {
-	r := Result{Query: query, Total: total, Size: len(sn.entries), Matches: make([]Match, len(hits))}
+func (sn *snapshot[T]) result(query string, p *pattern, hits []hit, total int) Result[T] {
+	r := Result[T]{Query: query, Total: total, Size: len(sn.entries), Matches: make([]Match[T], len(hits))}
 	var pos []int
 	for k, h := range hits {
 		e := sn.entries[sn.orig[h.idx]]
@@ -218,7 +218,7 @@ func (sn *ixSnap) result(query string, p *ixPattern, hits []ixHit, total int) Re
 		}
 		pos = pos[:0]
 		if _, ok := p.scorePos(sn.text(h.idx), sn.upper, int(sn.offs[h.idx]), &pos); ok {
-			r.Matches[k].Positions = ixMapPositions(e.Text, pos)
+			r.Matches[k].Positions = mapPositions(e.Doc().Text, pos)
 		}
 	}
 	return r

@@ -1,4 +1,4 @@
-package state
+package search
 
 import (
 	"unicode"
@@ -9,11 +9,11 @@ import (
 // for the candidate pass: same rules, same scores, same matches, but no
 // allocation per row and a fast skip over bytes that cannot change the
 // matcher's state. sahilm itself still computes the highlighted positions of
-// the rows returned (ixSnap.result), and the tests check this port against
+// the rows returned (snapshot.result), and the tests check this port against
 // sahilm.Find on random rows and queries (scores and match sets).
 
-// ixLower lowers ASCII letters; other bytes map to themselves.
-var ixLower = func() (t [256]byte) {
+// lowerASCII lowers ASCII letters; other bytes map to themselves.
+var lowerASCII = func() (t [256]byte) {
 	for i := range t {
 		t[i] = byte(i)
 		if 'A' <= i && i <= 'Z' {
@@ -23,18 +23,18 @@ var ixLower = func() (t [256]byte) {
 	return t
 }()
 
-// ixEq is sahilm's equalFold for a text rune c and a pattern rune p (ASCII
+// eqRune is sahilm's equalFold for a text rune c and a pattern rune p (ASCII
 // lowered). In folded text no non-ASCII rune folds to an ASCII one (the
 // Kelvin sign and long s are folded away), so mixed pairs never match.
-func ixEq(c, p rune) bool {
+func eqRune(c, p rune) bool {
 	if c < utf8.RuneSelf {
-		return p < utf8.RuneSelf && rune(ixLower[c]) == p
+		return p < utf8.RuneSelf && rune(lowerASCII[c]) == p
 	}
-	return p >= utf8.RuneSelf && ixEqualFold(c, p)
+	return p >= utf8.RuneSelf && equalFold(c, p)
 }
 
-// ixEqualFold is sahilm's equalFold (taken from strings.EqualFold).
-func ixEqualFold(tr, sr rune) bool {
+// equalFold is sahilm's equalFold (taken from strings.EqualFold).
+func equalFold(tr, sr rune) bool {
 	if tr == sr {
 		return true
 	}
@@ -51,35 +51,35 @@ func ixEqualFold(tr, sr rune) bool {
 	return r == tr
 }
 
-func ixIsLower(r rune) bool {
+func isLower(r rune) bool {
 	if r < utf8.RuneSelf {
 		return 'a' <= r && r <= 'z'
 	}
 	return unicode.IsLower(r)
 }
 
-func ixIsUpper(r rune) bool {
+func isUpper(r rune) bool {
 	if r < utf8.RuneSelf {
 		return 'A' <= r && r <= 'Z'
 	}
 	return unicode.IsUpper(r)
 }
 
-func ixIsSep(r rune) bool {
+func isSep(r rune) bool {
 	return r == '/' || r == '-' || r == '_' || r == ' ' || r == '.' || r == '\\'
 }
 
-// ixCased restores the case of arena byte b at arena offset at.
-func ixCased(b byte, up []uint64, at int) rune {
+// cased restores the case of arena byte b at arena offset at.
+func cased(b byte, up []uint64, at int) rune {
 	if up[at>>6]&(1<<(at&63)) != 0 {
 		return rune(b - 'a' + 'A')
 	}
 	return rune(b)
 }
 
-// ixSplitCase lowers the ASCII letters of a folded text in place and
+// splitCase lowers the ASCII letters of a folded text in place and
 // records which were upper case in up, from bit base on.
-func ixSplitCase(s []byte, up []uint64, base int) {
+func splitCase(s []byte, up []uint64, base int) {
 	for j, b := range s {
 		if 'A' <= b && b <= 'Z' {
 			s[j] = b + 'a' - 'A'
@@ -88,14 +88,14 @@ func ixSplitCase(s []byte, up []uint64, base int) {
 	}
 }
 
-// ixSat caps sahilm's adjacency bonus and the running total. sahilm's
+// saturate caps sahilm's adjacency bonus and the running total. sahilm's
 // bonus triples with each adjacent character (5, 15, 45, ...), so a query
 // of about 40 adjacent characters overflows int64: sahilm then returns
 // negative scores, repeated positions, or no match at all (a 44-character
 // query typed from a row's text found nothing). Saturating at 2^56 keeps
 // sahilm's scores exactly wherever they stay below it (about 35 adjacent
 // characters).
-const ixSat = 1 << 56
+const saturate = 1 << 56
 
 // score runs sahilm's matcher over the folded text s and reports its score
 // and whether every pattern rune matched.
@@ -103,13 +103,13 @@ const ixSat = 1 << 56
 // s is a text as the arena keeps it (ASCII letters lowered); up has a bit
 // set at base+j when byte j was an upper-case letter (for the camel-case
 // bonus).
-func (p *ixPattern) score(s []byte, up []uint64, base int) (int, bool) {
+func (p *pattern) score(s []byte, up []uint64, base int) (int, bool) {
 	return p.scorePos(s, up, base, nil)
 }
 
 // scorePos is score that also appends, when pos is not nil, the byte
 // offsets in s of the matched characters (sahilm's MatchedIndexes).
-func (p *ixPattern) scorePos(s []byte, up []uint64, base int, pos *[]int) (int, bool) {
+func (p *pattern) scorePos(s []byte, up []uint64, base int, pos *[]int) (int, bool) {
 	m, n := len(p.runes), len(s)
 	if m == 0 || n == 0 {
 		return 0, false
@@ -134,7 +134,7 @@ func (p *ixPattern) scorePos(s []byte, up []uint64, base int, pos *[]int) (int, 
 				break // and none can come: runes[pi] does not occur again
 			}
 			if s[k-1] < utf8.RuneSelf {
-				last, lastIndex = ixCased(s[k-1], up, base+k-1), k-1
+				last, lastIndex = cased(s[k-1], up, base+k-1), k-1
 			} else {
 				var size int
 				last, size = utf8.DecodeLastRune(s[:k])
@@ -148,32 +148,32 @@ func (p *ixPattern) scorePos(s []byte, up []uint64, base int, pos *[]int) (int, 
 				j = k - size
 			}
 			if j > 0 && s[j-1] < utf8.RuneSelf {
-				last, lastIndex = ixCased(s[j-1], up, base+j-1), j-1
+				last, lastIndex = cased(s[j-1], up, base+j-1), j-1
 			} else if j > 0 {
 				var size int
 				last, size = utf8.DecodeLastRune(s[:j])
 				lastIndex = j - size
 			}
 		}
-		c, size := ixCased(s[j], up, base+j), 1
+		c, size := cased(s[j], up, base+j), 1
 		if c >= utf8.RuneSelf {
 			c, size = utf8.DecodeRune(s[j:])
 		}
-		if ixEq(c, p.runes[pi]) {
+		if eqRune(c, p.runes[pi]) {
 			sc := 0
 			if j == 0 {
 				sc += 10
 			}
-			if ixIsLower(last) && ixIsUpper(c) {
+			if isLower(last) && isUpper(c) {
 				sc += 20
 			}
-			if j != 0 && ixIsSep(last) {
+			if j != 0 && isSep(last) {
 				sc += 20
 			}
 			if matched > 0 && lastMatch == lastIndex {
-				b := min(curr*2+5, ixSat)
+				b := min(curr*2+5, saturate)
 				sc += b
-				curr = min(curr+b, ixSat)
+				curr = min(curr+b, saturate)
 			}
 			if sc > best {
 				best, mi = sc, j
@@ -189,11 +189,11 @@ func (p *ixPattern) scorePos(s []byte, up []uint64, base int, pos *[]int) (int, 
 					nextc, _ = utf8.DecodeRune(s[j+size:])
 				}
 			}
-			if nextc == 0 || ixEq(nextc, nextp) {
+			if nextc == 0 || eqRune(nextc, nextp) {
 				if matched == 0 {
 					best += max(mi*-5, -15)
 				}
-				total = min(total+best, ixSat)
+				total = min(total+best, saturate)
 				matched++
 				if pos != nil {
 					*pos = append(*pos, mi)
@@ -212,12 +212,12 @@ func (p *ixPattern) scorePos(s []byte, up []uint64, base int, pos *[]int) (int, 
 	return total + matched - n, matched == m
 }
 
-// ixOneScores computes, in one pass over the folded text s, sahilm's score
+// oneScores computes, in one pass over the folded text s, sahilm's score
 // for every one-byte ASCII query that matches s, for each lowered ASCII
 // byte c present in s: it fills chars[:k] and
-// scores[:k] and returns k. It also sets in *starts the ixCharBit of every
+// scores[:k] and returns k. It also sets in *starts the charBit of every
 // character found where sahilm gives a position bonus (a word start).
-func ixOneScores(s []byte, up []uint64, base int, chars *[128]byte, scores *[128]int, starts *uint64) int {
+func oneScores(s []byte, up []uint64, base int, chars *[128]byte, scores *[128]int, starts *uint64) int {
 	var best, at [128]int16
 	n := len(s)
 	var seen [128]bool
@@ -225,24 +225,24 @@ func ixOneScores(s []byte, up []uint64, base int, chars *[128]byte, scores *[128
 	k := 0
 	var last rune
 	for j := 0; j < n; {
-		c, size := ixCased(s[j], up, base+j), 1
+		c, size := cased(s[j], up, base+j), 1
 		if c >= utf8.RuneSelf {
 			c, size = utf8.DecodeRune(s[j:])
 		}
-		hump := ixIsLower(last) && ixIsUpper(c)
+		hump := isLower(last) && isUpper(c)
 		if hump {
-			*starts |= ixCamelBit
+			*starts |= camelBit
 		}
-		if hump || j != 0 && ixIsSep(last) {
+		if hump || j != 0 && isSep(last) {
 			switch j {
 			case 1:
-				*starts |= ixPos1Bit
+				*starts |= pos1Bit
 			case 2:
-				*starts |= ixPos2Bit
+				*starts |= pos2Bit
 			}
 		}
 		if c < utf8.RuneSelf {
-			lc := ixLower[c]
+			lc := lowerASCII[c]
 			sc := int16(0)
 			if j == 0 {
 				sc += 10
@@ -250,7 +250,7 @@ func ixOneScores(s []byte, up []uint64, base int, chars *[128]byte, scores *[128
 			if hump {
 				sc += 20
 			}
-			if j != 0 && ixIsSep(last) {
+			if j != 0 && isSep(last) {
 				sc += 20
 			}
 			if !seen[lc] {
@@ -268,7 +268,7 @@ func ixOneScores(s []byte, up []uint64, base int, chars *[128]byte, scores *[128
 	for x, lc := range order[:k] {
 		scores[x] = int(best[lc]) + max(int(at[lc])*-5, -15) + 1 - n
 		if best[lc] > 0 {
-			*starts |= ixCharBit(lc)
+			*starts |= charBit(lc)
 		}
 	}
 	return k

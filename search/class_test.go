@@ -1,4 +1,4 @@
-package state
+package search
 
 import (
 	"slices"
@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// The pickers' tester's three findings (search_class.go, ixSat).
+// The pickers' tester's three findings (class.go, saturate).
 func TestSearchWholeTextExactIDAndWordPrefix(t *testing.T) {
 	rows := []Entry{
 		{Key: "20002", Name: "Kowalski, Priya", Text: "Kowalski, Priya · NPI 1103209528 · EHR 20002"},
@@ -17,9 +17,9 @@ func TestSearchWholeTextExactIDAndWordPrefix(t *testing.T) {
 		{Key: "PROV-001", Name: "Okafor, Ngozi", Text: "Okafor, Ngozi · NPI 1992000201 · EHR PROV-001"},
 		{Key: "20200", Name: "Provost, Olga", Text: "Provost, Olga · NPI 2000200020 · EHR 20200"},
 	}
-	ix := NewIndex(rows)
+	ix := New(rows)
 	s := ix.NewSearcher()
-	search := func(q string, limit int) Result {
+	search := func(q string, limit int) Result[Entry] {
 		a, b := ix.Search(q, limit), s.Search(q, limit)
 		if a.Total != b.Total || !slices.Equal(keysOf(a), keysOf(b)) {
 			t.Fatalf("%q: index %v, searcher %v", q, keysOf(a), keysOf(b))
@@ -59,7 +59,7 @@ func TestSearchWholeTextExactIDAndWordPrefix(t *testing.T) {
 		t.Fatalf("alvarez card: %v", got)
 	}
 	// One-character queries (precomputed answers) follow the same classes.
-	one := NewIndex([]Entry{{Key: "1", Text: "Baker, Ann · b"}, {Key: "2", Text: "Xb Yb"}, {Key: "b", Text: "Cobb"}, {Key: "3", Text: "Bo"}})
+	one := New([]Entry{{Key: "1", Text: "Baker, Ann · b"}, {Key: "2", Text: "Xb Yb"}, {Key: "b", Text: "Cobb"}, {Key: "3", Text: "Bo"}})
 	if got := keysOf(one.Search("b", 10)); !slices.Equal(got, []string{"b", "1", "3", "2"}) {
 		t.Fatalf("b: %v (key, whole word, word start, other)", got)
 	}
@@ -69,7 +69,7 @@ func TestSearchWholeTextExactIDAndWordPrefix(t *testing.T) {
 // sane positions, and rows are still skipped without overflow.
 func TestSearchLongQueries(t *testing.T) {
 	rows := genRows(3000, 17)
-	ix := NewIndex(rows)
+	ix := New(rows)
 	s := ix.NewSearcher()
 	for i := 0; i < len(rows); i += 97 {
 		r := ix.Search(rows[i].Text, 3)

@@ -1,4 +1,4 @@
-package state
+package search
 
 import (
 	"fmt"
@@ -35,6 +35,14 @@ var (
 		"Raleigh, NC", "Phoenix, AZ", "Tucson, AZ", "Omaha, NE", "Fresno, CA", "Santa Fe, NM",
 		"San José, CA", "Saint Louis, MO", "Burlington, VT", "Richmond, VA", "Nashville, TN"}
 )
+
+// Entry is the tests' row, shaped like a directory entry of state.
+type Entry struct {
+	Key, Name, Detail, Text string
+	Inactive                bool
+}
+
+func (e Entry) Doc() Doc { return Doc{Key: e.Key, Text: e.Text, Inactive: e.Inactive} }
 
 // genRows returns n rows, the same for the same seed; every 33rd is inactive.
 func genRows(n int, seed uint64) []Entry {

@@ -1,4 +1,4 @@
-package state
+package search
 
 import (
 	"fmt"
@@ -19,7 +19,7 @@ func bruteForce(rows []Entry, query string, limit int) ([]string, int) {
 	return bruteForceFolded(rows, foldAll(rows), query, limit)
 }
 
-// refClass is search_class.go's class of a match, computed the plain way:
+// refClass is class.go's class of a match, computed the plain way:
 // 3 the Key is the query, 2 the query is a whole-word phrase of the text,
 // 1 every query word starts a word of the text, else 0.
 func refClass(e Entry, folded, norm string) int {
@@ -42,7 +42,7 @@ func refClass(e Entry, folded, norm string) int {
 	end := func(i int) bool { return i == len(folded) || !alnum(i) || hump(i) }
 	at := func(w string, whole bool) bool {
 		for i := 0; i+len(w) <= len(folded); i++ {
-			if ixNormQuery(folded[i:i+len(w)]) == w && start(i) && (!whole || end(i+len(w))) {
+			if normQuery(folded[i:i+len(w)]) == w && start(i) && (!whole || end(i+len(w))) {
 				return true
 			}
 		}
@@ -63,7 +63,7 @@ func refClass(e Entry, folded, norm string) int {
 // case-insensitively (the folded text against a normalized query).
 func subsequence(norm, text string) bool {
 	q := []rune(norm)
-	for _, r := range ixNormQuery(text) {
+	for _, r := range normQuery(text) {
 		if len(q) > 0 && r == q[0] {
 			q = q[1:]
 		}
@@ -74,13 +74,13 @@ func subsequence(norm, text string) bool {
 func foldAll(rows []Entry) []string {
 	folded := make([]string, len(rows))
 	for i, r := range rows {
-		folded[i] = string(ixAppendFold(nil, r.Text))
+		folded[i] = string(appendFold(nil, r.Text))
 	}
 	return folded
 }
 
 func bruteForceFolded(rows []Entry, folded []string, query string, limit int) ([]string, int) {
-	norm := ixNormQuery(query)
+	norm := normQuery(query)
 	ms := fuzzy.Find(norm, folded)
 	class := make(map[int]int, len(ms))
 	for _, m := range ms {
@@ -106,7 +106,7 @@ func bruteForceFolded(rows []Entry, folded []string, query string, limit int) ([
 	return keys, len(ms)
 }
 
-func keysOf(r Result) []string {
+func keysOf(r Result[Entry]) []string {
 	var keys []string
 	for _, m := range r.Matches {
 		keys = append(keys, m.Entry.Key)
@@ -116,22 +116,22 @@ func keysOf(r Result) []string {
 
 // checkPositions asserts that each position points at a character of Text
 // that folds to the next query character, in order.
-func checkPositions(t *testing.T, r Result) {
+func checkPositions(t *testing.T, r Result[Entry]) {
 	t.Helper()
 	if err := positionsErr(r); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func positionsErr(r Result) error {
-	q := []rune(ixNormQuery(r.Query))
+func positionsErr(r Result[Entry]) error {
+	q := []rune(normQuery(r.Query))
 	for _, m := range r.Matches {
 		if len(m.Positions) != len(q) {
 			return fmt.Errorf("%q in %q: %d positions for %d query runes", r.Query, m.Entry.Text, len(m.Positions), len(q))
 		}
 		for k, p := range m.Positions {
 			c, _ := utf8.DecodeRuneInString(m.Entry.Text[p:])
-			f := []rune(ixNormQuery(string(c)))
+			f := []rune(normQuery(string(c)))
 			if !slices.Contains(f, q[k]) {
 				return fmt.Errorf("%q in %q: position %d is %q, want %q", r.Query, m.Entry.Text, p, c, q[k])
 			}
@@ -196,49 +196,49 @@ func TestIndexScorerIsSahilm(t *testing.T) {
 			}
 			text, query = tb.String(), qb.String()
 		}
-		norm := ixNormQuery(query)
+		norm := normQuery(query)
 		if norm == "" {
 			continue
 		}
-		folded := ixAppendFold(nil, text)
+		folded := appendFold(nil, text)
 		ms := fuzzy.Find(norm, []string{string(folded)})
 		up := make([]uint64, len(folded)/64+2)
 		base := 7 // any offset in the arena
-		ixSplitCase(folded, up, base)
-		sc, ok := ixNewPattern(norm).score(folded, up, base)
+		splitCase(folded, up, base)
+		sc, ok := newPattern(norm).score(folded, up, base)
 		if utf8.RuneCountInString(norm) > 30 {
-			// sahilm's adjacency bonus may overflow (see ixSat): check the
+			// sahilm's adjacency bonus may overflow (see saturate): check the
 			// port's match and positions against the plain subsequence.
 			var pos []int
-			_, ok := ixNewPattern(norm).scorePos(folded, up, base, &pos)
+			_, ok := newPattern(norm).scorePos(folded, up, base, &pos)
 			if want := subsequence(norm, string(folded)); ok != want {
 				t.Fatalf("%q in %q: long query: port %v, subsequence %v", norm, text, ok, want)
 			}
 			if ok {
-				checkPositions(t, Result{Query: query, Matches: []Match{{Entry: Entry{Text: text}, Positions: ixMapPositions(text, pos)}}})
+				checkPositions(t, Result[Entry]{Query: query, Matches: []Match[Entry]{{Entry: Entry{Text: text}, Positions: mapPositions(text, pos)}}})
 			}
 			continue
 		}
-		if end, ok2 := ixNewPattern(norm).matchEnd(folded, up, base, 0, 0); ok2 != ok || ok && end > len(folded) && end != ixNoEnd {
+		if end, ok2 := newPattern(norm).matchEnd(folded, up, base, 0, 0); ok2 != ok || ok && end > len(folded) && end != noEnd {
 			t.Fatalf("%q in %q: matchEnd %d %v, score says %v", norm, folded, end, ok2, ok)
 		}
 		if ok != (len(ms) == 1) || ok && sc != ms[0].Score {
 			t.Fatalf("%q in %q: port (%d, %v), sahilm %+v", norm, text, sc, ok, ms)
 		}
 		var pos []int
-		if _, ok := ixNewPattern(norm).scorePos(folded, up, base, &pos); ok && !slices.Equal(pos, ms[0].MatchedIndexes) {
+		if _, ok := newPattern(norm).scorePos(folded, up, base, &pos); ok && !slices.Equal(pos, ms[0].MatchedIndexes) {
 			t.Fatalf("%q in %q: port positions %v, sahilm %v", norm, text, pos, ms[0].MatchedIndexes)
 		}
 		var chars [128]byte
 		var scores [128]int
 		var starts uint64
-		k := ixOneScores(folded, up, base, &chars, &scores, &starts)
-		pairs := ixPairsOf(folded)
-		if b := ixNewPattern(norm).bound(starts, &pairs, len(folded), folded[0]); ok && int64(sc) > b {
+		k := oneScores(folded, up, base, &chars, &scores, &starts)
+		pairs := pairsOf(folded)
+		if b := newPattern(norm).bound(starts, &pairs, len(folded), folded[0]); ok && int64(sc) > b {
 			t.Fatalf("%q in %q: score %d above its bound %d", norm, text, sc, b)
 		}
 		for x, c := range chars[:k] {
-			ms := fuzzy.Find(string(rune(c)), []string{string(ixAppendFold(nil, text))})
+			ms := fuzzy.Find(string(rune(c)), []string{string(appendFold(nil, text))})
 			if len(ms) != 1 || ms[0].Score != scores[x] {
 				t.Fatalf("%q in %q: one-char %d, sahilm %+v", c, folded, scores[x], ms)
 			}
@@ -249,7 +249,7 @@ func TestIndexScorerIsSahilm(t *testing.T) {
 func TestIndexMatchesBruteForce(t *testing.T) {
 	rows := genRows(40000, 3) // above the parallel threshold
 	folded := foldAll(rows)
-	ix := NewIndex(rows)
+	ix := New(rows)
 	rng := rand.New(rand.NewPCG(5, 6))
 	for iter := 0; iter < 60; iter++ {
 		q := randomQuery(rng, rows)
@@ -268,7 +268,7 @@ func TestIndexMatchesBruteForce(t *testing.T) {
 
 func TestSearcherNarrowingEqualsFreshSearch(t *testing.T) {
 	rows := genRows(8000, 11)
-	ix := NewIndex(rows)
+	ix := New(rows)
 	s := ix.NewSearcher()
 	ix.Touch(rows[10].Key)
 	for _, q := range []string{"alvarez card", "chen pediatric", "springfield ortho", "1234567", "muñoz", "NGUYỄN"} {
@@ -302,7 +302,7 @@ func TestIndexRanking(t *testing.T) {
 		{Key: "4", Name: "Achenbach, Ruth", Text: "Achenbach, Ruth · Pediatrics · Austin, TX"},
 		{Key: "5", Name: "Álvarez, María", Text: "Álvarez, María · Orthopedics · San José, CA"},
 	}
-	ix := NewIndex(rows)
+	ix := New(rows)
 	r := ix.Search("chen, wei", 10)
 	if got := keysOf(r); !slices.Equal(got, []string{"3", "2"}) || r.Total != 2 {
 		t.Fatalf("chen, wei: %v total %d", got, r.Total)
@@ -330,7 +330,7 @@ func TestIndexRanking(t *testing.T) {
 	// Recency breaks a tie of equal scores: rows 1 and 3 both score the
 	// same for "c" only if their texts agree there; use identical texts.
 	tie := []Entry{{Key: "a", Text: "Lee, Ann · Urology"}, {Key: "b", Text: "Lee, Ann · Urology"}}
-	ix2 := NewIndex(tie)
+	ix2 := New(tie)
 	ix2.Touch("b")
 	for _, q := range []string{"l", "lee", "uro"} {
 		if got := keysOf(ix2.Search(q, 2)); !slices.Equal(got, []string{"b", "a"}) {
@@ -355,7 +355,7 @@ func TestIndexRanking(t *testing.T) {
 	// Keys in no particular order are still found.
 	shuffled := genRows(500, 9)
 	rand.New(rand.NewPCG(3, 3)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-	ix3 := NewIndex(shuffled)
+	ix3 := New(shuffled)
 	for _, e := range shuffled {
 		if got, ok := ix3.Lookup(e.Key); !ok || got.Key != e.Key || got.Text != e.Text {
 			t.Fatalf("lookup %s: %v %v", e.Key, got.Key, ok)

@@ -1,4 +1,4 @@
-package state
+package search
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 
 func TestIndexConcurrentSearchReplaceTouch(t *testing.T) {
 	a, b := genRows(36000, 1), genRows(3000, 2) // a is searched in parallel
-	ix := NewIndex(a)
+	ix := New(a)
 	done := make(chan struct{})
 	errs := make(chan error, 8)
 	for g := 0; g < 4; g++ {
@@ -56,14 +56,21 @@ func TestIndexConcurrentSearchReplaceTouch(t *testing.T) {
 }
 
 func TestIndexEdges(t *testing.T) {
-	empty := NewIndex(nil)
+	empty := New[Entry](nil)
 	for _, q := range []string{"", "a", "ab", "é"} {
 		if r := empty.Search(q, 10); r.Total != 0 || len(r.Matches) != 0 || r.Size != 0 {
 			t.Fatalf("empty index, %q: %+v", q, r)
 		}
 	}
+	// Generation counts the swaps, not the searches or touches.
+	empty.Touch("x")
+	empty.Replace(genRows(3, 1))
+	empty.Replace(nil)
+	if g := empty.Generation(); g != 2 {
+		t.Fatalf("generation %d after two Replace calls, want 2", g)
+	}
 	rows := genRows(3000, 21)
-	ix := NewIndex(rows)
+	ix := New(rows)
 	// A limit above the precomputed one-character answers, and limit 0.
 	for _, q := range []string{"a", "z", "ch"} {
 		want, wantTotal := bruteForce(rows, q, 400)
@@ -91,7 +98,7 @@ func TestIndexEdges(t *testing.T) {
 
 func TestSearcherCancel(t *testing.T) {
 	rows := genRows(20000, 4)
-	ix := NewIndex(rows)
+	ix := New(rows)
 	s := ix.NewSearcher()
 	s.Search("c", 10)
 	ctx, cancel := context.WithCancel(context.Background())
