@@ -127,27 +127,6 @@ func (c *Client) Patients(ctx context.Context, q PatientQuery) ([]Patient, Pagin
 	return out.Patients, out.Pagination, err
 }
 
-// allPatientsPageSize is the page size AllPatients asks for.
-const allPatientsPageSize = 100
-
-// AllPatients walks every page; progress (may be nil) gets (done, total).
-func (c *Client) AllPatients(ctx context.Context, progress func(done, total int)) ([]Patient, error) {
-	var all []Patient
-	for page := 1; ; page++ {
-		ps, pg, err := c.Patients(ctx, PatientQuery{Page: page, PageSize: allPatientsPageSize})
-		if err != nil {
-			return all, err
-		}
-		all = append(all, ps...)
-		if progress != nil {
-			progress(len(all), max(pg.TotalCount, len(all)))
-		}
-		if len(ps) == 0 || page >= pg.TotalPages {
-			return all, nil
-		}
-	}
-}
-
 // CreateReferral validates r and posts it, streaming documents as base64.
 // Nothing is sent when r is invalid (a *ValidationError with Cobalt's
 // message) or its body would exceed MaxRequestBytes. The POST is never

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -12,37 +11,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 )
-
-func TestAllPatientsWalksPages(t *testing.T) {
-	const total = 250
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
-		size, _ := strconv.Atoi(r.URL.Query().Get("page_size"))
-		var items []string
-		for i := (page - 1) * size; i < min(page*size, total); i++ {
-			items = append(items, fmt.Sprintf(`{"mrn":"%d","first_name":"P","last_name":null}`, i))
-		}
-		pages := (total + size - 1) / size
-		answer(200, fmt.Sprintf(`{"success":true,"patients":[%s],"pagination":{"current_page":%d,"total_pages":%d,"total_count":%d,"page_size":%d}}`,
-			strings.Join(items, ","), page, pages, total, size))(w, r)
-	}))
-	defer srv.Close()
-	var calls []string
-	ps, err := newTestClient(srv).AllPatients(context.Background(), func(done, tot int) {
-		calls = append(calls, fmt.Sprintf("%d/%d", done, tot))
-	})
-	if err != nil || len(ps) != total || ps[0].MRN != "0" || ps[total-1].MRN != "249" {
-		t.Fatalf("%d patients, err %v", len(ps), err)
-	}
-	if strings.Join(calls, " ") != "100/250 200/250 250/250" {
-		t.Errorf("progress %v", calls)
-	}
-}
 
 func TestReferralsQueryAndNulls(t *testing.T) {
 	var query string

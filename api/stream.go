@@ -11,7 +11,7 @@ import (
 // Streaming list calls: the rows of a list answer are handed to a callback
 // one by one as they are decoded, so a 100,000-row directory never sits in
 // memory as a whole (neither as JSON nor as a slice). The decoding accepts
-// exactly what the slice calls accept (ReferringProviders, AllPatients):
+// exactly what the slice calls accept (ReferringProviders, Patients):
 // keys matched case-insensitively like encoding/json, a null list, null or
 // number-typed fields (through the same per-row UnmarshalJSON).
 //
@@ -36,13 +36,16 @@ func (c *Client) StreamReferringProviders(ctx context.Context, q ReferringProvid
 	})
 }
 
-// StreamPatients walks every page of GET /v1/patients like AllPatients,
-// handing each patient to fn; progress (may be nil) gets (done, total)
-// after each page. Only one page's rows are held at a time.
+// patientsPageSize is the page size StreamPatients asks for.
+const patientsPageSize = 100
+
+// StreamPatients walks every page of GET /v1/patients, handing each
+// patient to fn; progress (may be nil) gets (done, total) after each page.
+// Only one page's rows are held at a time.
 func (c *Client) StreamPatients(ctx context.Context, progress func(done, total int), fn func(Patient) error) error {
 	done := 0
 	for page := 1; ; page++ {
-		ps, pg, err := c.Patients(ctx, PatientQuery{Page: page, PageSize: allPatientsPageSize})
+		ps, pg, err := c.Patients(ctx, PatientQuery{Page: page, PageSize: patientsPageSize})
 		if err != nil {
 			return err
 		}

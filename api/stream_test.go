@@ -133,7 +133,7 @@ func TestStreamReferringProvidersRetriesBeforeBody(t *testing.T) {
 	}
 }
 
-// StreamPatients walks the pages like AllPatients, with the same progress.
+// StreamPatients walks the pages, reporting progress after each.
 func TestStreamPatientsWalksPages(t *testing.T) {
 	const total = 250
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -96,7 +96,7 @@ func runServe(cio IO, args []string) int {
 	go b.desk.Reconcile(ctx)
 
 	srv, err := serve.New(serve.Options{
-		Addr: *sshAddr, HostKeyPath: filepath.Join(cfg.DataDir, "ssh_host_ed25519_key"),
+		HostKeyPath:    filepath.Join(cfg.DataDir, "ssh_host_ed25519_key"),
 		AuthorizedKeys: *keys, MaxSessions: *maxSessions, IdleTimeout: *idle, Logger: b.logger, Inbox: inbox,
 		NewModel: func(sctx context.Context, s serve.Session) tea.Model {
 			user := s.User

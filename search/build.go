@@ -228,17 +228,6 @@ func (sn *snapshot[T]) lookup(key string) (uint32, bool) {
 	return 0, false
 }
 
-// memBytes estimates the bytes the index adds on top of the entries.
-func (sn *snapshot[T]) memBytes() int {
-	b := cap(sn.arena) + 8*cap(sn.upper) + 4*cap(sn.offs) + 8*cap(sn.inactive) + 4*cap(sn.byKey) +
-		4*cap(sn.orig) + 4*cap(sn.inv) + 48*cap(sn.meta)
-	for c := range sn.chars {
-		b += 8 * cap(sn.chars[c])
-		b += 16 * cap(sn.one[c].top)
-	}
-	return b
-}
-
 // workersFor is how many goroutines share a pass over n items: one below
 // 32k items (about 2 ms of work, where waiting for a second goroutine the
 // OS has paused costs more than it saves), else one per core.

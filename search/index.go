@@ -186,7 +186,3 @@ func (ix *Index[T]) Generation() uint64 { return ix.snap.Load().gen }
 
 // Len is the number of entries.
 func (ix *Index[T]) Len() int { return len(ix.snap.Load().entries) }
-
-// MemBytes estimates the memory the index adds on top of its entries
-// (folded texts, bitsets, precomputed answers).
-func (ix *Index[T]) MemBytes() int { return ix.snap.Load().memBytes() }

@@ -30,12 +30,11 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 )
 
-// ErrServerClosed is returned by Serve and ListenAndServe after Shutdown.
+// ErrServerClosed is returned by Serve after Shutdown.
 var ErrServerClosed = ssh.ErrServerClosed
 
 // Defaults applied by New to zero fields of Options.
 const (
-	DefaultAddr          = ":23234"
 	DefaultKeysPoll      = 2 * time.Second
 	DefaultShutdownGrace = 5 * time.Second
 	handshakeTimeout     = 30 * time.Second
@@ -44,7 +43,6 @@ const (
 // Options configures a Server. NewModel, HostKeyPath and AuthorizedKeys are
 // required.
 type Options struct {
-	Addr           string // listen address for ListenAndServe; DefaultAddr if empty
 	HostKeyPath    string // ed25519 host key, generated on first start (0600), reused after
 	AuthorizedKeys string // OpenSSH authorized_keys file; each key's comment is its display name
 	// MaxSessions caps concurrent sessions; over it a session is told so and
@@ -125,9 +123,6 @@ func New(opt Options) (*Server, error) {
 	if opt.AuthorizedKeys == "" {
 		return nil, errors.New("serve: Options.AuthorizedKeys is required")
 	}
-	if opt.Addr == "" {
-		opt.Addr = DefaultAddr
-	}
 	if opt.KeysPoll == 0 {
 		opt.KeysPoll = DefaultKeysPoll
 	}
@@ -159,7 +154,6 @@ func New(opt Options) (*Server, error) {
 	}
 
 	s.ssh = &ssh.Server{
-		Addr:                 opt.Addr,
 		Version:              "refdesk",
 		HandshakeTimeout:     handshakeTimeout,
 		PublicKeyHandler:     s.authorize,
@@ -198,16 +192,6 @@ func (s *Server) Fingerprint() string { return s.hostFP }
 
 // Sessions is the number of sessions currently holding a place under the cap.
 func (s *Server) Sessions() int { return int(s.active.Load()) }
-
-// ListenAndServe listens on Options.Addr and serves until Shutdown, after
-// which it returns ErrServerClosed.
-func (s *Server) ListenAndServe() error {
-	l, err := net.Listen("tcp", s.opt.Addr)
-	if err != nil {
-		return fmt.Errorf("serve: %w", err)
-	}
-	return s.Serve(l)
-}
 
 // Serve serves SSH on l until Shutdown, after which it returns
 // ErrServerClosed. It also starts watching the authorized_keys file.

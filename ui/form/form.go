@@ -152,9 +152,6 @@ func (m Model) Errors() [fieldCount]string { return m.errs }
 // Notice is the last form-wide message (e.g. a direction change).
 func (m Model) Notice() string { return m.notice }
 
-// SetNotice shows a form-wide message.
-func (m *Model) SetNotice(s string) { m.notice = s }
-
 // Input is what the user has entered, as state keeps it.
 func (m Model) Input() state.ReferralInput {
 	p, f, t := m.patient.Chosen(), m.from.Chosen(), m.to.Chosen()
