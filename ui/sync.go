@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -55,19 +56,27 @@ func (m *Model) startSync() tea.Cmd {
 	ch := make(chan tea.Msg, 16)
 	m.syncCh = ch
 	start := func() tea.Msg {
-		go func() {
-			rep, err := d.Sync(ctx, func(p state.SyncProgress) {
-				select {
-				case ch <- syncProgressMsg{p}:
-				default: // the screen is behind: skip this step
-				}
-			})
-			ch <- syncDoneMsg{rep, err}
-			close(ch)
-		}()
+		go runSync(ctx, d, ch)
 		return nil
 	}
 	return tea.Batch(start, waitSync(ch))
+}
+
+// runSync syncs d, sending progress (skipped when the screen is behind)
+// and the end to ch, then closes it. Once ctx is done (the screen closed)
+// nobody may read ch again, so the end is dropped rather than waited on.
+func runSync(ctx context.Context, d *state.Desk, ch chan<- tea.Msg) {
+	defer close(ch)
+	rep, err := d.Sync(ctx, func(p state.SyncProgress) {
+		select {
+		case ch <- syncProgressMsg{p}:
+		default: // the screen is behind: skip this step
+		}
+	})
+	select {
+	case ch <- syncDoneMsg{rep, err}:
+	case <-ctx.Done():
+	}
 }
 
 func waitSync(ch chan tea.Msg) tea.Cmd {
