@@ -19,7 +19,7 @@ targets=(
   ./ui/form/:FuzzCodeErrors
   ./ui/form/:FuzzPatientDOB
   ./ui/picker/:FuzzParseDate
-  ./ui/theme/:FuzzClean
+  ./textsafe/:FuzzClean
   ./serve/:FuzzParseAuthorizedKeys
   ./serve/:FuzzLineRenderer
   ./cli/:FuzzReadSubmit

@@ -17,7 +17,7 @@ func TestClean(t *testing.T) {
 		"link\x1b]8;;http://x\x1b\\text": "linktext",
 		"csi\u009b31mred":                "csired",
 		"bell\x07tab\tcr\rnl\nend":       "bell tab cr nl end",
-		"bidi\u202eevil":                 "bidi evil",
+		"bidi\u202eevil":                 "bidievil",
 		"trailing esc\x1b":               "trailing esc",
 		"bad utf8 \xff here":             "bad utf8 ? here",
 	}
