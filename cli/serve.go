@@ -99,12 +99,10 @@ func runServe(cio IO, args []string) int {
 		HostKeyPath:    filepath.Join(cfg.DataDir, "ssh_host_ed25519_key"),
 		AuthorizedKeys: *keys, MaxSessions: *maxSessions, IdleTimeout: *idle, Logger: b.logger, Inbox: inbox,
 		NewModel: func(sctx context.Context, s serve.Session) tea.Model {
-			user := s.User
-			if s.KeyName != "" {
-				user = s.User + " (" + s.KeyName + ")"
-			}
+			// The desk is its key's name (serve.Session.Desk): drafts, the
+			// audit log and the pane follow the key, never the SSH user name.
 			return shutdownAdapter{ui.New(ui.Session{
-				Desk: b.desk, User: user, Account: b.account(), Sandbox: b.sandbox != nil,
+				Desk: b.desk, User: s.Desk, Account: b.account(), Sandbox: b.sandbox != nil,
 				Completions: b.completions(), DocumentsDir: *docs, Confine: true,
 				Logger: b.logger, Context: sctx, NoColor: s.NoColor(),
 			})}

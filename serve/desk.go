@@ -141,11 +141,11 @@ func human(d time.Duration) string {
 func (s *Server) trackDesk(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		pty, _, _ := sess.Pty()
-		entry, _ := s.keys.Load().lookup(sess.PublicKey())
+		entry := s.keyOf(sess)
 		env := append(append([]string(nil), sess.Environ()...), "TERM="+pty.Term)
 		w, h := windowSize(pty.Window.Width, pty.Window.Height)
 		d := &desk{info: Session{
-			User: sess.User(), KeyName: entry.Name, Fingerprint: entry.Fingerprint,
+			Desk: entry.Desk, Login: logText(sess.User()), Fingerprint: entry.Fingerprint,
 			Term: pty.Term, Width: w, Height: h, Environ: env,
 		}}
 		// The desk's context outlives the connection: when the client drops,
@@ -199,7 +199,7 @@ func (s *Server) watchIdle(d *desk) {
 		case <-t.C:
 		}
 		if time.Since(time.Unix(0, d.lastInput.Load())) >= s.opt.IdleTimeout {
-			s.log.Info("session idle; ending it", "user", d.info.User, "key", d.info.KeyName,
+			s.log.Info("session idle; ending it", "desk", d.info.Desk,
 				"idle_timeout", s.opt.IdleTimeout.String())
 			d.stop(ReasonIdle, s.opt.ShutdownGrace)
 			return
@@ -232,14 +232,14 @@ func (s *Server) newProgram(sess ssh.Session) (p *tea.Program) {
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			s.logPanic("NewModel", r, sessionAttrs(sess))
+			s.logPanic("NewModel", r, s.sessionAttrs(sess))
 			d.markPanicked()
 			p = nil
 		}
 	}()
 	m := s.opt.NewModel(d.ctx, d.info)
 	if m == nil {
-		s.log.Error("NewModel returned no model; session ended", sessionAttrs(sess)...)
+		s.log.Error("NewModel returned no model; session ended", s.sessionAttrs(sess)...)
 		d.markPanicked()
 		return nil
 	}
@@ -252,7 +252,7 @@ func (s *Server) newProgram(sess ssh.Session) (p *tea.Program) {
 	if sess.EmulatedPty() {
 		opts = append(opts, tea.WithInput(inputWatch{r: sess, d: d}))
 	}
-	p = tea.NewProgram(&guard{inner: m, desk: d, srv: s, attrs: sessionAttrs(sess)}, opts...)
+	p = tea.NewProgram(&guard{inner: m, desk: d, srv: s, attrs: s.sessionAttrs(sess)}, opts...)
 	d.setProgram(p)
 	return p
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"refdesk/textsafe"
 )
 
 // fuzzKeyLine is a fixed ed25519 key line (seeded, so the corpus is stable).
@@ -52,7 +54,7 @@ func FuzzParseAuthorizedKeys(f *testing.F) {
 				counted++
 			}
 		}
-		skipped := st.BadLines + st.Unsupported + st.Duplicates
+		skipped := st.BadLines + st.Unsupported + st.NoPTY + st.Duplicates
 		if st.Keys+skipped != counted || len(set.keys) != st.Keys || len(st.Lines) != skipped {
 			t.Fatalf("%d lines, stats %+v, %d keys loaded", counted, st, len(set.keys))
 		}
@@ -71,15 +73,30 @@ func FuzzParseAuthorizedKeys(f *testing.F) {
 			if err != nil {
 				t.Fatalf("line %d accepted but does not parse: %v", i+1, err)
 			}
+			pty := true
 			for _, o := range options {
 				name, _, _ := strings.Cut(strings.ToLower(o), "=")
-				if name != "from" && !harmlessOption(name) {
-					t.Fatalf("line %d accepted with option %q", i+1, o)
+				switch name {
+				case "restrict":
+					pty = false
+				case "pty":
+					pty = true
+				case "from", deskOption:
+				default:
+					if !harmlessOption(name) {
+						t.Fatalf("line %d accepted with option %q", i+1, o)
+					}
 				}
+			}
+			if !pty {
+				t.Fatalf("line %d accepted without a terminal (%q)", i+1, options)
 			}
 			e, ok := set.lookup(pub)
 			if !ok || !strings.HasPrefix(e.Fingerprint, "SHA256:") {
 				t.Fatalf("line %d accepted but not found (%+v)", i+1, e)
+			}
+			if e.Desk == "" || e.Desk != textsafe.Clean(e.Desk) || !validInboxUser(e.Folder) {
+				t.Fatalf("line %d: desk %q, inbox folder %q", i+1, e.Desk, e.Folder)
 			}
 			if e.SourceAddress == "" {
 				continue

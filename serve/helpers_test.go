@@ -101,7 +101,7 @@ func say(format string, a ...any) tea.Cmd {
 }
 
 func (m *testModel) Init() tea.Cmd {
-	return tea.Batch(say("hello %s key=%q %dx%d term=%s", m.s.User, m.s.KeyName, m.s.Width, m.s.Height, m.s.Term),
+	return tea.Batch(say("hello %s login=%q %dx%d term=%s", m.s.Desk, m.s.Login, m.s.Width, m.s.Height, m.s.Term),
 		tea.RequestBackgroundColor)
 }
 
@@ -114,7 +114,7 @@ func (m *testModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		switch msg.String() {
 		case "p":
-			panic("boom in Update for " + m.s.User)
+			panic("boom in Update for " + m.s.Desk)
 		case "c":
 			return m, tea.Batch(nil, func() tea.Msg { panic("boom in a command") })
 		case "s":
@@ -125,7 +125,7 @@ func (m *testModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		case "q":
 			return m, tea.Quit
 		}
-		return m, say("key %s from %s", msg.String(), m.s.User)
+		return m, say("key %s from %s", msg.String(), m.s.Desk)
 	case sayMsg:
 		m.ev.add("said:" + string(msg))
 		m.lines = append(m.lines, string(msg))
@@ -133,7 +133,7 @@ func (m *testModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.lines = m.lines[1:]
 		}
 	case ShutdownMsg:
-		m.ev.add("shutdown:" + msg.Reason + ":" + m.s.User)
+		m.ev.add("shutdown:" + msg.Reason + ":" + m.s.Desk)
 		if m.ignore {
 			return m, nil
 		}
@@ -142,7 +142,7 @@ func (m *testModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return savedMsg{reason: msg.Reason}
 		}
 	case savedMsg:
-		m.ev.add("saved:" + msg.reason + ":" + m.s.User)
+		m.ev.add("saved:" + msg.reason + ":" + m.s.Desk)
 	}
 	return m, nil
 }
@@ -151,7 +151,7 @@ func (m *testModel) View() tea.View {
 	if m.crash {
 		panic("boom in View")
 	}
-	return tea.NewView("desk of " + m.s.User + "\n" + strings.Join(m.lines, "\n"))
+	return tea.NewView("desk of " + m.s.Desk + "\n" + strings.Join(m.lines, "\n"))
 }
 
 // fixture is a running server with an authorized_keys file.
@@ -179,8 +179,8 @@ func startServer(t *testing.T, lines []string, tweak func(*Options)) *fixture {
 		ShutdownGrace:  time.Second,
 		KeysPoll:       -1,
 		NewModel: func(ctx context.Context, s Session) tea.Model {
-			go func() { <-ctx.Done(); f.ctxDone <- s.User }()
-			return &testModel{s: s, ev: f.ev, ignore: s.User == "stubborn"}
+			go func() { <-ctx.Done(); f.ctxDone <- s.Desk }()
+			return &testModel{s: s, ev: f.ev, ignore: s.Desk == "stubborn"}
 		},
 	}
 	if testing.Verbose() {
@@ -346,6 +346,6 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func hello(user, key string) string {
-	return fmt.Sprintf("hello %s key=%q 80x24 term=xterm-256color", user, key)
+func hello(desk, login string) string {
+	return fmt.Sprintf("hello %s login=%q 80x24 term=xterm-256color", desk, login)
 }

@@ -24,7 +24,7 @@ func TestTinyWindow(t *testing.T) {
 		t.Helper()
 		waitUntil(t, "the model to see "+s, func() bool { return f.ev.has("said:" + s) })
 	}
-	said(`hello alice key="alice" 1x1 term=xterm-256color`)
+	said(`hello alice login="alice" 1x1 term=xterm-256color`)
 	tm.send("x")
 	said("key x from alice")
 	if strings.Contains(tm.out.String(), "key x") {

@@ -65,7 +65,7 @@ func TestSCPInterruptedLeavesNothing(t *testing.T) {
 	r.ack("of the header")
 	r.send(make([]byte, 40000))
 	waitUntil(t, "the partial upload to reach the server", func() bool {
-		entries, _ := os.ReadDir(filepath.Join(sf.inbox, "frontdesk"))
+		entries, _ := os.ReadDir(filepath.Join(sf.inbox, "Desk_3"))
 		return len(entries) == 1 // the temporary file
 	})
 	_ = r.c.Close()
@@ -110,7 +110,7 @@ func TestCleanName(t *testing.T) {
 }
 
 func TestValidInboxUser(t *testing.T) {
-	for _, u := range []string{"frontdesk", "desk-3", "a.b_c", strings.Repeat("u", 64)} {
+	for _, u := range []string{"frontdesk", "desk-3", "a.b_c", "alice@laptop", strings.Repeat("u", 64)} {
 		if !validInboxUser(u) {
 			t.Errorf("%q refused", u)
 		}
@@ -134,7 +134,7 @@ func TestSCPRefusesLinkedInbox(t *testing.T) {
 			switch c {
 			case "user link":
 				if err = os.Mkdir(sf.inbox, 0o700); err == nil {
-					err = os.Symlink(outside, filepath.Join(sf.inbox, "frontdesk"))
+					err = os.Symlink(outside, filepath.Join(sf.inbox, "Desk_3"))
 				}
 			case "inbox link":
 				err = os.Symlink(outside, sf.inbox)
@@ -160,7 +160,7 @@ func TestSCPRefusesLinkedInbox(t *testing.T) {
 // live upload) stays.
 func TestSCPSweepsStaleTemporaries(t *testing.T) {
 	sf := startScp(t, true)
-	user := filepath.Join(sf.inbox, "frontdesk")
+	user := filepath.Join(sf.inbox, "Desk_3")
 	if err := os.MkdirAll(user, 0o700); err != nil {
 		t.Fatal(err)
 	}

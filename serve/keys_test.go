@@ -15,6 +15,7 @@ import (
 
 func TestParseAuthorizedKeys(t *testing.T) {
 	a, b, c, d := newKey(t, "Alice Front Desk"), newKey(t, ""), newKey(t, "carol"), newKey(t, "dave")
+	e, g := newKey(t, "laptop-42"), newKey(t, "Front\u202edesk")
 	bare := func(k testKey) string { return strings.Fields(k.line)[0] + " " + strings.Fields(k.line)[1] }
 	file := strings.Join([]string{
 		"# clinic desks",         // 1 comment
@@ -22,34 +23,43 @@ func TestParseAuthorizedKeys(t *testing.T) {
 		a.line,                   // 3 ok, comment with spaces
 		"   " + bare(b),          // 4 ok, no comment
 		`restrict,pty ` + c.line, // 5 ok, harmless options
-		`from="192.168.1.0/24,10.0.0.7" ` + d.line, // 6 ok, from= as CIDR/IP list
-		"ssh-ed25519 not-base64!! broken",          // 7 bad
-		`command="/bin/sh" ` + bare(a) + " x",      // 8 unsupported (and a duplicate)
-		`from="*.example.org" ` + bare(a),          // 9 unsupported: host pattern
-		`no-pty ` + bare(a),                        // 10 unsupported
-		a.line,                                     // 11 duplicate
-		"garbage",                                  // 12 bad
+		`from="192.168.1.0/24,10.0.0.7" ` + d.line,           // 6 ok, from= as CIDR/IP list
+		"ssh-ed25519 not-base64!! broken",                    // 7 bad
+		`command="/bin/sh" ` + bare(a) + " x",                // 8 unsupported (and a duplicate)
+		`from="*.example.org" ` + bare(a),                    // 9 unsupported: host pattern
+		`no-pty ` + bare(a),                                  // 10 unsupported
+		a.line,                                               // 11 duplicate
+		"garbage",                                            // 12 bad
+		`restrict ` + bare(a) + " bare restrict",             // 13 no terminal: refused like no-pty
+		`pty,restrict ` + bare(a) + " pty first",             // 14 restrict after pty: no terminal
+		`restrict,pty,refdesk-desk="Front desk 2" ` + e.line, // 15 ok, named by the option
+		g.line, // 16 ok, the RLO is cleaned out of the name
 	}, "\n")
 	set, st := parseAuthorizedKeys([]byte(file))
-	if st.Keys != 4 || st.BadLines != 2 || st.Unsupported != 3 || st.Duplicates != 1 {
-		t.Errorf("stats %+v, want 4 keys, 2 bad, 3 unsupported, 1 duplicate", st)
+	if st.Keys != 6 || st.BadLines != 2 || st.Unsupported != 2 || st.NoPTY != 3 || st.Duplicates != 1 {
+		t.Errorf("stats %+v, want 6 keys, 2 bad, 2 unsupported, 3 without a terminal, 1 duplicate", st)
 	}
-	if want := []int{7, 8, 9, 10, 11, 12}; !equalInts(st.Lines, want) {
+	if want := []int{7, 8, 9, 10, 11, 12, 13, 14}; !equalInts(st.Lines, want) {
 		t.Errorf("skipped lines %v, want %v", st.Lines, want)
 	}
+	bFP := gossh.FingerprintSHA256(b.signer.PublicKey())
+	bName := "key-" + strings.NewReplacer("+", "-", "/", "_").Replace(bFP[len("SHA256:"):][:12])
 	for _, tc := range []struct {
-		k          testKey
-		name, from string
+		k                  testKey
+		name, folder, from string
 	}{
-		{a, "Alice Front Desk", ""}, {b, "", ""}, {c, "carol", ""}, {d, "dave", "192.168.1.0/24,10.0.0.7"},
+		{a, "Alice Front Desk", "Alice_Front_Desk", ""}, {b, bName, bName, ""}, {c, "carol", "carol", ""},
+		{d, "dave", "dave", "192.168.1.0/24,10.0.0.7"}, {e, "Front desk 2", "Front_desk_2", ""},
+		{g, "Frontdesk", "Frontdesk", ""},
 	} {
 		e, ok := set.lookup(tc.k.signer.PublicKey())
 		if !ok {
 			t.Errorf("%q not loaded", tc.name)
 			continue
 		}
-		if e.Name != tc.name || e.SourceAddress != tc.from || e.Fingerprint != gossh.FingerprintSHA256(tc.k.signer.PublicKey()) {
-			t.Errorf("entry %+v, want name %q from %q", e, tc.name, tc.from)
+		if e.Desk != tc.name || e.Folder != tc.folder || e.SourceAddress != tc.from ||
+			e.Fingerprint != gossh.FingerprintSHA256(tc.k.signer.PublicKey()) {
+			t.Errorf("entry %+v, want desk %q folder %q from %q", e, tc.name, tc.folder, tc.from)
 		}
 	}
 	if _, ok := set.lookup(newKey(t, "x").signer.PublicKey()); ok {

@@ -142,7 +142,7 @@ func TestPanicInNewModelEndsOnlyThatSession(t *testing.T) {
 	f := startServer(t, []string{alice.line, bob.line}, func(o *Options) {
 		next := o.NewModel
 		o.NewModel = func(ctx context.Context, s Session) tea.Model {
-			if s.User == "alice" {
+			if s.Desk == "alice" {
 				panic("cannot build")
 			}
 			return next(ctx, s)

@@ -9,6 +9,8 @@ import (
 
 	"charm.land/ssh"
 	gossh "golang.org/x/crypto/ssh"
+
+	"refdesk/textsafe"
 )
 
 // Messages a client sees when its session is refused or ends. They go to the
@@ -20,18 +22,37 @@ const (
 	msgKeyRefused   = "refdesk: this key is not (or no longer) authorized here"
 )
 
-// sessionAttrs are the log attributes that identify a session: no PHI, no
-// key material (a fingerprint only).
-func sessionAttrs(sess ssh.Session) []any {
+// sessionAttrs are the log attributes that identify a session: the desk
+// (the key's name: who it is), the fingerprint, the SSH user name the
+// client typed (cleaned and cut: it is the client's text), the address. No
+// PHI, no key material.
+func (s *Server) sessionAttrs(sess ssh.Session) []any {
 	id := sess.Context().SessionID()
 	if len(id) > 12 {
 		id = id[:12]
 	}
-	fp := ""
-	if k := sess.PublicKey(); k != nil {
-		fp = gossh.FingerprintSHA256(k)
+	entry := s.keyOf(sess)
+	return []any{"desk", entry.Desk, "fingerprint", entry.Fingerprint, "ssh_user", logText(sess.User()),
+		"remote", sess.RemoteAddr().String(), "conn", id}
+}
+
+// logText is a client's text as it may be logged: cleaned (textsafe) and
+// cut to 64 cells.
+func logText(s string) string { return textsafe.Fit(s, 64) }
+
+// deskKey is the context key under which recheckKey records the session's
+// authorized key.
+type deskKey struct{}
+
+// keyOf is the authorized key of a session: as recheckKey recorded it, or
+// (before that, and for subsystems, which skip the middleware) as the
+// current set has it. Its zero value has Desk "".
+func (s *Server) keyOf(sess ssh.Session) authorizedKey {
+	if e, ok := sess.Context().Value(deskKey{}).(authorizedKey); ok {
+		return e
 	}
-	return []any{"user", sess.User(), "fingerprint", fp, "remote", sess.RemoteAddr().String(), "conn", id}
+	e, _ := s.keys.Load().lookup(sess.PublicKey())
+	return e
 }
 
 // refuse writes a one-line message to the client and ends the session with
@@ -49,7 +70,7 @@ func (s *Server) recoverPanics(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		defer func() {
 			if r := recover(); r != nil {
-				s.logPanic("session handler", r, sessionAttrs(sess))
+				s.logPanic("session handler", r, s.sessionAttrs(sess))
 				_ = sess.Exit(1)
 			}
 		}()
@@ -76,13 +97,14 @@ func (s *Server) recheckKey(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		key := sess.PublicKey()
 		verified := sess.Permissions().Extensions[verifiedExt]
-		_, authorized := s.keys.Load().lookup(key)
+		entry, authorized := s.keys.Load().lookup(key)
 		if key == nil || verified == "" || verified != gossh.FingerprintSHA256(key) || !authorized {
 			s.log.Warn("session refused: key not verified or no longer authorized",
-				append(sessionAttrs(sess), "verified", verified != "", "authorized", authorized)...)
+				append(s.sessionAttrs(sess), "verified", verified != "", "authorized", authorized)...)
 			refuse(sess, sess.Stderr(), msgKeyRefused)
 			return
 		}
+		sess.Context().SetValue(deskKey{}, entry)
 		next(sess)
 	}
 }
@@ -92,8 +114,7 @@ func (s *Server) logSessions(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		start := time.Now()
 		pty, _, hasPty := sess.Pty()
-		entry, _ := s.keys.Load().lookup(sess.PublicKey())
-		attrs := append(sessionAttrs(sess), "key", entry.Name)
+		attrs := s.sessionAttrs(sess)
 		s.log.Info("session start", append(attrs, "pty", hasPty, "term", pty.Term,
 			"width", pty.Window.Width, "height", pty.Window.Height, "command", len(sess.Command()) > 0)...)
 		defer func() {
@@ -122,7 +143,7 @@ func (s *Server) capSessions(next ssh.Handler) ssh.Handler {
 		n := s.active.Add(1)
 		defer s.active.Add(-1)
 		if max := s.opt.MaxSessions; max > 0 && n > int64(max) {
-			s.log.Warn("session refused: at the session limit", append(sessionAttrs(sess), "limit", max)...)
+			s.log.Warn("session refused: at the session limit", append(s.sessionAttrs(sess), "limit", max)...)
 			refuse(sess, sess, fmt.Sprintf(msgAtLimit, max))
 			return
 		}

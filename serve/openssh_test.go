@@ -58,10 +58,10 @@ func TestOpenSSHClient(t *testing.T) {
 		_ = pw.Close()
 		return out.String()
 	}
-	got := run("-tt", "desk of frontdesk=x,key x from frontdesk=q")
+	got := run("-tt", "desk of Desk 3=x,key x from Desk 3=q")
 	// "desk of frontdesk" is not required verbatim: the renderer may draw
 	// it as a diff of the previous frame; the key's echo proves the screen.
-	for _, want := range []string{`hello frontdesk key="Desk 3"`, "key x from frontdesk"} {
+	for _, want := range []string{`hello Desk 3 login="frontdesk"`, "key x from Desk 3"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("ssh -tt output lacks %q:\n%q", want, got)
 		}

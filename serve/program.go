@@ -37,7 +37,7 @@ func (s *Server) runProgram(next ssh.Handler) ssh.Handler {
 		scr := s.desk(sess).screen
 		scr.start()
 		if _, err := p.Run(); err != nil {
-			s.log.Debug("program ended with an error", append(sessionAttrs(sess), "error", err.Error())...)
+			s.log.Debug("program ended with an error", append(s.sessionAttrs(sess), "error", err.Error())...)
 		}
 		p.Kill()
 		scr.close() // gives the client its normal screen and cursor back
@@ -74,19 +74,19 @@ func (s *Server) watchDisconnect(sess ssh.Session, d *desk) {
 		return
 	case <-sess.Context().Done():
 	}
-	s.log.Info("connection ended while the desk ran; saving its draft", "user", d.info.User, "key", d.info.KeyName)
+	s.log.Info("connection ended while the desk ran; saving its draft", "desk", d.info.Desk, "fingerprint", d.info.Fingerprint)
 	d.stop(ReasonDisconnect, min(disconnectGrace, s.opt.ShutdownGrace))
 }
 
 // awaitDropped holds a new session back while a desk of the same person
-// (user, key) whose connection dropped is still saving, for at most the
+// (desk, key) whose connection dropped is still saving, for at most the
 // disconnect grace and a second: the new desk then offers the draft with
 // the very last keys, not the one saved before them.
 func (s *Server) awaitDropped(d *desk) {
 	s.mu.Lock()
 	var prev []*desk
 	for _, o := range s.desks {
-		if o.info.User == d.info.User && o.info.Fingerprint == d.info.Fingerprint && o.conn.Err() != nil {
+		if o.info.Desk == d.info.Desk && o.info.Fingerprint == d.info.Fingerprint && o.conn.Err() != nil {
 			prev = append(prev, o)
 		}
 	}

@@ -36,7 +36,7 @@ func TestPuTTYUpload(t *testing.T) {
 	if out, err := run("-scp", src, "frontdesk@127.0.0.1:"); err != nil {
 		t.Fatalf("pscp -scp: %v\n%s", err, out)
 	}
-	got, err := os.ReadFile(filepath.Join(sf.inbox, "frontdesk", "referral letter.pdf"))
+	got, err := os.ReadFile(filepath.Join(sf.inbox, "Desk_3", "referral letter.pdf"))
 	if err != nil || string(got) != string(data) {
 		t.Fatalf("the uploaded file: %v (%d bytes, want %d)", err, len(got), len(data))
 	}

@@ -23,9 +23,9 @@ func (s *Server) ReloadKeys() error {
 	s.keys.Store(set)
 	s.keysStat = stamp
 	attrs := []any{"path", s.opt.AuthorizedKeys, "keys", st.Keys}
-	if skipped := st.BadLines + st.Unsupported + st.Duplicates; skipped > 0 {
+	if skipped := st.BadLines + st.Unsupported + st.NoPTY + st.Duplicates; skipped > 0 {
 		attrs = append(attrs, "bad_lines", st.BadLines, "unsupported_options", st.Unsupported,
-			"duplicates", st.Duplicates, "skipped_line_numbers", st.Lines)
+			"no_terminal", st.NoPTY, "duplicates", st.Duplicates, "skipped_line_numbers", st.Lines)
 		s.log.Warn("authorized keys loaded; some lines skipped", attrs...)
 	} else {
 		s.log.Info("authorized keys loaded", attrs...)

@@ -10,13 +10,15 @@ import (
 	"refdesk/api"
 )
 
-// SCP uploads into per-user inboxes.
+// SCP uploads into per-desk inboxes.
 //
 // A desk sends a scanned file from its own machine with
 //
-//	scp -O report.pdf frontdesk@server:
+//	scp -O report.pdf server:
 //
-// and it lands in Options.Inbox/frontdesk/report.pdf, where the desk's file
+// and it lands in Options.Inbox/<desk>/report.pdf, where <desk> is the
+// inbox folder of the key it connected with (authorizedKey.Folder: its
+// desk name reduced to [A-Za-z0-9._@-]), and where the desk's file
 // picker (confined to the documents folder, of which the inbox is a
 // subfolder) can attach it. The choices, all deliberate:
 //
@@ -26,8 +28,9 @@ import (
 //     ".", "./", "~", "~/", "inbox", "inbox/", "~/inbox" or "~/inbox/".
 //     Anything else (a subfolder, a new file name, "..", an absolute path)
 //     is refused with a message saying to put nothing after the colon.
-//   - The SSH user names the folder, and only if it is made of
-//     [A-Za-z0-9._-], does not start with "." and is at most 64 bytes.
+//   - The key names the folder, never the SSH user name the client typed
+//     (any name may be typed; scp -O f bob@server: with Alice's key lands
+//     in Alice's inbox).
 //   - The server creates the inbox and the user folder (0700); if either
 //     already exists as a symbolic link or as anything but a folder, uploads
 //     are refused, not followed. Files are 0600 whatever mode the client
@@ -68,14 +71,13 @@ const (
 	msgUploadOnly   = "refdesk accepts uploads only: documents stay on the server (they hold patient information). To send a file: scp -O FILE %s@SERVER:"
 	msgNoFolders    = "refdesk accepts files, not folders: copy the files themselves (scp -O FILE... %s@SERVER:), without -r"
 	msgTargetInbox  = "refdesk puts uploads in your inbox only: copy to %s@SERVER: with nothing after the colon"
-	msgBadUser      = "refdesk: the user name %q cannot name an inbox: connect as a name made of letters, digits, '.', '_' and '-' (at most 64, not starting with '.')"
 	msgInboxBroken  = "refdesk: the upload inbox on the server is not a plain folder; uploads are refused until the administrator fixes it"
 	msgInboxFailed  = "refdesk: the upload inbox cannot be opened on the server; try again later or tell the administrator"
 	msgTooLarge     = "refdesk: that file is %s; a document can be at most %s (Cobalt's %s limit on a referral counts documents at 4/3 of their size). Shrink it or scan it at a lower resolution."
 	msgBadName      = "refdesk: that file name has nothing usable once control characters and leading dots are removed; rename the file"
 	msgNotSaved     = "refdesk: the file could not be saved on the server; nothing was kept. Try again or tell the administrator."
 	msgInterrupted  = "refdesk: the upload was interrupted; nothing was kept. Send the file again."
-	msgNoSFTP       = "refdesk accepts classic scp uploads only, not SFTP: send with scp -O FILE %s@SERVER: (or pscp -scp)"
+	msgNoSFTP       = "refdesk accepts classic scp uploads only, not SFTP: send with scp -O FILE SERVER: (or pscp -scp)"
 	msgScpMalformed = "refdesk: unsupported scp request; send a file with: scp -O FILE %s@SERVER:"
 )
 
@@ -98,9 +100,9 @@ func (s *Server) uploads(next ssh.Handler) ssh.Handler {
 			next(sess)
 			return
 		}
-		user := sess.User()
-		entry, _ := s.keys.Load().lookup(sess.PublicKey())
-		attrs := append(sessionAttrs(sess), "key", entry.Name)
+		entry := s.keyOf(sess)
+		user := entry.Folder // the desk's inbox: the key decides, not the name typed
+		attrs := s.sessionAttrs(sess)
 		attrs = attrs[:len(attrs):len(attrs)] // appends below never share a tail
 		refuseScp := func(outcome, msg string) {
 			s.log.Info("scp upload", append(attrs, "bytes", 0, "outcome", outcome)...)
@@ -122,8 +124,8 @@ func (s *Server) uploads(next ssh.Handler) ssh.Handler {
 		case !inboxTarget(info.Path):
 			refuseScp("target refused", fmt.Sprintf(msgTargetInbox, safeUser(user)))
 			return
-		case !validInboxUser(user):
-			refuseScp("user name refused", fmt.Sprintf(msgBadUser, user))
+		case !validInboxUser(user): // cannot happen: inboxFolder makes valid names
+			refuseScp("inbox name refused", msgInboxFailed)
 			return
 		}
 		root, err := openUserInbox(s.opt.Inbox, user)
@@ -148,9 +150,8 @@ func (s *Server) uploads(next ssh.Handler) ssh.Handler {
 // Subsystems bypass the middleware chain; this handler reads and writes no
 // file, so it needs no key re-check.
 func (s *Server) refuseSFTP(sess ssh.Session) {
-	entry, _ := s.keys.Load().lookup(sess.PublicKey())
-	s.log.Info("scp upload", append(sessionAttrs(sess), "key", entry.Name, "bytes", 0, "outcome", "sftp refused")...)
-	msg := fmt.Sprintf(msgNoSFTP, safeUser(sess.User()))
+	s.log.Info("scp upload", append(s.sessionAttrs(sess), "bytes", 0, "outcome", "sftp refused")...)
+	msg := msgNoSFTP
 	if s.opt.Inbox == "" {
 		msg = msgUploadsOff
 	}
@@ -179,15 +180,15 @@ func safeUser(u string) string {
 	return "USER"
 }
 
-// validInboxUser reports whether u may name a folder: [A-Za-z0-9._-],
-// 1 to 64 bytes, not starting with ".".
+// validInboxUser reports whether u may name an inbox folder: [A-Za-z0-9._@-],
+// 1 to 64 bytes, not starting with "." (what inboxFolder makes).
 func validInboxUser(u string) bool {
 	if u == "" || len(u) > 64 || u[0] == '.' {
 		return false
 	}
 	for i := 0; i < len(u); i++ {
 		c := u[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-' || c == '@') {
 			return false
 		}
 	}

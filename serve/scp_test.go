@@ -142,7 +142,7 @@ func TestSCPUploadLandsInInbox(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("upload failed (%d): %s", code, out)
 	}
-	dst := filepath.Join(sf.inbox, "frontdesk", "Doe-Jane-referral.pdf")
+	dst := filepath.Join(sf.inbox, "Desk_3", "Doe-Jane-referral.pdf")
 	if got := mustRead(t, dst); !bytes.Equal(got, data) {
 		t.Fatalf("uploaded %d bytes differ from the %d sent", len(got), len(data))
 	}
@@ -167,7 +167,7 @@ func TestSCPUploadLandsInInbox(t *testing.T) {
 		t.Error("the first upload was overwritten")
 	}
 	for _, n := range []string{"Doe-Jane-referral (2).pdf", "Doe-Jane-referral (3).pdf"} {
-		if got := mustRead(t, filepath.Join(sf.inbox, "frontdesk", n)); !bytes.Equal(got, data2) {
+		if got := mustRead(t, filepath.Join(sf.inbox, "Desk_3", n)); !bytes.Equal(got, data2) {
 			t.Errorf("%s holds %q, want %q", n, got, data2)
 		}
 	}
@@ -176,14 +176,14 @@ func TestSCPUploadLandsInInbox(t *testing.T) {
 	if out, code := sf.scp(sf.keyFile, hidden, remote("inbox")); code != 0 {
 		t.Fatalf("upload of a dot file failed (%d): %s", code, out)
 	}
-	if _, err := os.Stat(filepath.Join(sf.inbox, "frontdesk", "hidden scan.pdf")); err != nil {
+	if _, err := os.Stat(filepath.Join(sf.inbox, "Desk_3", "hidden scan.pdf")); err != nil {
 		t.Errorf("dot file not saved as %q: %v\n%s", "hidden scan.pdf", err, tree(t, sf.inbox))
 	}
 
 	// The log: one "saved" per file with its bytes, never a file name.
 	logs := sf.log.String()
-	if !strings.Contains(logs, "outcome=saved") || !strings.Contains(logs, "bytes=300000") || !strings.Contains(logs, `key="Desk 3"`) {
-		t.Errorf("log lacks the upload's outcome, bytes or key name:\n%s", logs)
+	if !strings.Contains(logs, "outcome=saved") || !strings.Contains(logs, "bytes=300000") || !strings.Contains(logs, `desk="Desk 3"`) {
+		t.Errorf("log lacks the upload's outcome, bytes or desk:\n%s", logs)
 	}
 	for _, secret := range []string{"Doe", "Jane", "referral", "hidden"} {
 		if strings.Contains(logs, secret) {
@@ -214,14 +214,11 @@ func TestSCPRefusals(t *testing.T) {
 		{"download", []string{remote("scan.pdf"), filepath.Join(dlDir, "got.pdf")}, "refdesk accepts uploads only"},
 		{"download the inbox", []string{remote("."), dlDir}, "refdesk accepts uploads only"},
 		{"folder", []string{"-r", folder, remote("")}, "refdesk accepts files, not folders"},
-		{"sftp mode", []string{"-s", src, remote("")}, "not SFTP: send with scp -O FILE frontdesk@SERVER:"},
+		{"sftp mode", []string{"-s", src, remote("")}, "not SFTP: send with scp -O FILE SERVER:"},
 		{"dot dot", []string{src, remote("../x")}, "with nothing after the colon"},
 		{"absolute", []string{src, remote("/etc/x")}, "with nothing after the colon"},
 		{"subfolder", []string{src, remote("inbox/sub")}, "with nothing after the colon"},
 		{"new name", []string{src, remote("other.pdf")}, "with nothing after the colon"},
-		{"bad user", []string{src, "a+b@127.0.0.1:"}, "cannot name an inbox"},
-		{"long user", []string{src, strings.Repeat("u", 65) + "@127.0.0.1:"}, "cannot name an inbox"},
-		{"dot user", []string{src, ".x@127.0.0.1:"}, "cannot name an inbox"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -292,7 +289,7 @@ func TestSCPSeveralFilesAtOnce(t *testing.T) {
 		t.Fatalf("upload of two files failed (%d): %s", code, out)
 	}
 	for name, want := range map[string][]byte{"a.pdf": da, "b.jpg": db} {
-		if got := mustRead(t, filepath.Join(sf.inbox, "frontdesk", name)); !bytes.Equal(got, want) {
+		if got := mustRead(t, filepath.Join(sf.inbox, "Desk_3", name)); !bytes.Equal(got, want) {
 			t.Errorf("%s differs", name)
 		}
 	}
@@ -307,5 +304,29 @@ func TestSCPUploadsOff(t *testing.T) {
 	}
 	if _, err := os.Lstat(sf.inbox); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("uploads off, yet the inbox exists (err %v)", err)
+	}
+}
+
+// TestSCPInboxIsTheKeys (issue 19, finding 2): the user name typed before
+// the @ names nothing. With the "Desk 3" key, uploads to bob@, to a name
+// that cannot name a folder, and to a name that looks like another desk's
+// folder all land in Desk 3's inbox; no other folder is made.
+func TestSCPInboxIsTheKeys(t *testing.T) {
+	sf := startScp(t, true)
+	src, data := local(t, "scan.pdf", 1000)
+	for i, user := range []string{"bob", "a+b", ".x", strings.Repeat("u", 65), "Desk_4"} {
+		if out, code := sf.scp(sf.keyFile, src, user+"@127.0.0.1:"); code != 0 {
+			t.Fatalf("upload as %q failed (%d): %s", user, code, out)
+		}
+		name := "scan.pdf"
+		if i > 0 {
+			name = "scan (" + strconv.Itoa(i+1) + ").pdf"
+		}
+		if got := mustRead(t, filepath.Join(sf.inbox, "Desk_3", name)); !bytes.Equal(got, data) {
+			t.Fatalf("upload as %q: %s differs", user, name)
+		}
+	}
+	if entries, _ := os.ReadDir(sf.inbox); len(entries) != 1 || entries[0].Name() != "Desk_3" {
+		t.Errorf("uploads made other folders:\n%s", tree(t, sf.inbox))
 	}
 }

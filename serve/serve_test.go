@@ -12,20 +12,20 @@ func TestAuthorizedKeyGetsItsProgram(t *testing.T) {
 	alice := newKey(t, "Alice Front Desk")
 	f := startServer(t, []string{"# desks", "", alice.line}, nil)
 	tm := openTerm(t, f.mustDial("alice", alice), true)
-	tm.waitFor(hello("alice", "Alice Front Desk"))
-	tm.waitFor("desk of alice")
+	tm.waitFor(hello("Alice Front Desk", "alice"))
+	tm.waitFor("desk of Alice Front Desk")
 	if n := f.srv.Sessions(); n != 1 {
 		t.Errorf("Sessions() = %d during a session, want 1", n)
 	}
 	tm.send("x")
-	tm.waitFor("key x from alice")
+	tm.waitFor("key x from Alice Front Desk")
 	tm.send("q")
 	if code := tm.exit(); code != 0 {
 		t.Errorf("exit status %d after q, want 0", code)
 	}
 	select {
 	case u := <-f.ctxDone:
-		if u != "alice" {
+		if u != "Alice Front Desk" {
 			t.Errorf("context ended for %q", u)
 		}
 	case <-time.After(5 * time.Second):
@@ -88,12 +88,12 @@ func TestWindowChangesReachTheModel(t *testing.T) {
 }
 
 func TestConcurrentSessionsHaveTheirOwnPrograms(t *testing.T) {
-	alice, bob := newKey(t, "Alice"), newKey(t, "Bob")
+	alice, bob := newKey(t, "alice"), newKey(t, "bob")
 	f := startServer(t, []string{alice.line, bob.line}, nil)
 	a := openTerm(t, f.mustDial("alice", alice), true)
 	b := openTerm(t, f.mustDial("bob", bob), true)
-	a.waitFor(hello("alice", "Alice"))
-	b.waitFor(hello("bob", "Bob"))
+	a.waitFor(hello("alice", "alice"))
+	b.waitFor(hello("bob", "bob"))
 	a.send("x")
 	b.send("y")
 	a.waitFor("key x from alice")

@@ -76,8 +76,15 @@ type Options struct {
 
 // Session describes the person and terminal at the other end of a session.
 type Session struct {
-	User        string   // the SSH user name (who the audit log and pane name)
-	KeyName     string   // the authorized_keys comment of the key used ("" if none)
+	// Desk is who is at the other end: the name of the key used, from
+	// authorized_keys (its refdesk-desk="NAME" option, else its comment,
+	// else "key-" and the start of its fingerprint). Drafts, the audit log
+	// and the pane use it. Keys with the same name are one desk.
+	Desk string
+	// Login is the user name the client typed (cleaned, cut to 64 cells).
+	// It proves nothing and identifies no one: show or log it, never key
+	// anything on it.
+	Login       string
 	Fingerprint string   // SHA256:... of the key used
 	Term        string   // the client's TERM
 	Width       int      // initial columns
@@ -209,7 +216,7 @@ func (s *Server) Serve(l net.Listener) error {
 func (s *Server) authorize(ctx ssh.Context, key ssh.PublicKey) bool {
 	entry, ok := s.keys.Load().lookup(key)
 	if !ok {
-		s.log.Debug("ssh key not authorized", "user", ctx.User(), "fingerprint", gossh.FingerprintSHA256(key),
+		s.log.Debug("ssh key not authorized", "ssh_user", logText(ctx.User()), "fingerprint", gossh.FingerprintSHA256(key),
 			"remote", ctx.RemoteAddr().String())
 		return false
 	}

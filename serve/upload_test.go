@@ -34,7 +34,7 @@ func TestSCPClientReadErrorKeepsNothing(t *testing.T) {
 	if !errors.As(err, &exit) || exit.ExitStatus() != 1 {
 		t.Errorf("exit %v, want status 1 (one file failed)", err)
 	}
-	user := filepath.Join(sf.inbox, "frontdesk")
+	user := filepath.Join(sf.inbox, "Desk_3")
 	if _, err := os.Stat(filepath.Join(user, "scan.pdf")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the file the client could not read was kept (err %v)", err)
 	}
