@@ -142,7 +142,8 @@ func (s *Server) trackDesk(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		pty, _, _ := sess.Pty()
 		entry := s.keyOf(sess)
-		env := append(append([]string(nil), sess.Environ()...), "TERM="+pty.Term)
+		_, env := s.resizeBoxOf(sess)
+		env = append(env, "TERM="+pty.Term)
 		w, h := windowSize(pty.Window.Width, pty.Window.Height)
 		d := &desk{info: Session{
 			Desk: entry.Desk, Login: logText(sess.User()), Fingerprint: entry.Fingerprint,

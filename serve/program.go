@@ -27,13 +27,13 @@ func (s *Server) runProgram(next ssh.Handler) ssh.Handler {
 			next(sess)
 			return
 		}
-		_, windowChanges, ok := sess.Pty()
-		if !ok {
+		box, _ := s.resizeBoxOf(sess)
+		if _, _, ok := sess.Pty(); !ok || box == nil {
 			refuse(sess, sess.Stderr(), msgNeedTerminal)
 			return
 		}
 		ctx, cancel := context.WithCancel(context.Background())
-		go forwardResizes(ctx, sess, p, windowChanges)
+		go s.forwardResizes(ctx, sess, p, box)
 		scr := s.desk(sess).screen
 		scr.start()
 		if _, err := p.Run(); err != nil {
@@ -46,21 +46,30 @@ func (s *Server) runProgram(next ssh.Handler) ssh.Handler {
 	}
 }
 
-// forwardResizes sends the client's window changes to the program until the
-// program ends or the connection does.
-func forwardResizes(ctx context.Context, sess ssh.Session, p *tea.Program, changes <-chan ssh.Window) {
+// forwardResizes sends the client's newest window size to the program, at
+// most once a frame (frameGap), until the program ends or the connection
+// does: however many changes arrive in a frame, one is applied.
+func (s *Server) forwardResizes(ctx context.Context, sess ssh.Session, p *tea.Program, box *resizeBox) {
+	gap := time.NewTimer(0)
+	defer gap.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-sess.Context().Done():
 			return
-		case w, ok := <-changes:
-			if !ok {
-				return
-			}
+		case <-box.notify:
+		}
+		select { // the rest of the frame: later sizes replace this one
+		case <-ctx.Done():
+			return
+		case <-gap.C:
+		}
+		if w, ok := box.take(); ok {
+			s.resizes.Add(1)
 			p.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
 		}
+		gap.Reset(frameGap)
 	}
 }
 

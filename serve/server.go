@@ -58,6 +58,16 @@ type Options struct {
 	// KeysPoll is how often the authorized_keys file's size and modification
 	// time are checked; DefaultKeysPoll if zero, never if negative.
 	KeysPoll time.Duration
+	// SessionDeadline closes a connection that has not started a session
+	// (shell, exec or subsystem) this long after it was accepted:
+	// authentication included. DefaultSessionDeadline if zero.
+	SessionDeadline time.Duration
+	// MaxPreAuth caps the connections not yet authenticated, in all and
+	// (MaxPreAuthPerSource) from one address; over either, a new connection
+	// is closed at once and logged. DefaultMaxPreAuth and
+	// DefaultMaxPreAuthPer if zero.
+	MaxPreAuth          int
+	MaxPreAuthPerSource int
 	// Logger receives connection and session events: users, key names,
 	// fingerprints, addresses, sizes; never key material, never anything the
 	// model shows. Discarded if nil.
@@ -110,7 +120,10 @@ type Server struct {
 	keysMu   sync.Mutex // serialises reloads and guards keysStat
 	keysStat fileStamp
 
-	active atomic.Int64 // sessions holding a place under MaxSessions
+	active  atomic.Int64 // sessions holding a place under MaxSessions
+	resizes atomic.Int64 // window sizes handed to programs, all sessions (see forwardResizes)
+	pre     preAuth
+	boxes   sync.Map // token -> *resizeBox, while the session's channel is open (channel.go)
 
 	mu      sync.Mutex
 	closing bool
@@ -136,11 +149,21 @@ func New(opt Options) (*Server, error) {
 	if opt.ShutdownGrace <= 0 {
 		opt.ShutdownGrace = DefaultShutdownGrace
 	}
+	if opt.SessionDeadline <= 0 {
+		opt.SessionDeadline = DefaultSessionDeadline
+	}
+	if opt.MaxPreAuth <= 0 {
+		opt.MaxPreAuth = DefaultMaxPreAuth
+	}
+	if opt.MaxPreAuthPerSource <= 0 {
+		opt.MaxPreAuthPerSource = DefaultMaxPreAuthPer
+	}
 	s := &Server{
 		opt:       opt,
 		log:       opt.Logger,
 		desks:     map[ssh.Session]*desk{},
 		stopWatch: make(chan struct{}),
+		pre:       preAuth{source: map[string]int{}},
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -165,6 +188,8 @@ func New(opt Options) (*Server, error) {
 		HandshakeTimeout:     handshakeTimeout,
 		PublicKeyHandler:     s.authorize,
 		ServerConfigCallback: s.serverConfig,
+		ConnCallback:         s.guardConn,
+		ChannelHandlers:      map[string]ssh.ChannelHandler{"session": s.sessionHandler}, // see channel.go
 		ConnectionFailedCallback: func(c net.Conn, err error) {
 			s.log.Info("ssh connection refused", "remote", c.RemoteAddr().String(), "reason", err.Error())
 		},
@@ -232,11 +257,19 @@ func (s *Server) authorize(ctx ssh.Context, key ssh.PublicKey) bool {
 const verifiedExt = "refdesk-verified-key"
 
 // serverConfig adds a verified-key callback: it runs only after the client
-// proved it holds the private key, so its record is what recheckKey trusts.
-func (s *Server) serverConfig(ssh.Context) *gossh.ServerConfig {
+// proved it holds the private key, so its record is what recheckKey trusts,
+// and the connection no longer counts as unauthenticated. Signatures are
+// accepted in golang.org/x/crypto/ssh's supported algorithms only, which
+// leave out ssh-rsa (RSA with SHA-1, refused by OpenSSH since 8.8): RSA
+// keys sign with rsa-sha2-256 or rsa-sha2-512.
+func (s *Server) serverConfig(ctx ssh.Context) *gossh.ServerConfig {
 	return &gossh.ServerConfig{
-		MaxAuthTries: 6,
+		MaxAuthTries:            6,
+		PublicKeyAuthAlgorithms: gossh.SupportedAlgorithms().PublicKeyAuths,
 		VerifiedPublicKeyCallback: func(_ gossh.ConnMetadata, key gossh.PublicKey, p *gossh.Permissions, _ string) (*gossh.Permissions, error) {
+			if g, ok := ctx.Value(connKey{}).(*connGuard); ok {
+				g.authenticated()
+			}
 			if p == nil {
 				p = &gossh.Permissions{}
 			}
