@@ -22,6 +22,9 @@ const (
 	// the connection for a short grace so the model can save what was
 	// typed; nothing it draws reaches anyone any more.
 	ReasonDisconnect = "disconnect"
+	// ReasonKeyRemoved: the session's key is no longer in authorized_keys
+	// (removed, or the whole file refused) after a reload.
+	ReasonKeyRemoved = "key removed"
 )
 
 // ShutdownMsg is sent to a session's model before its program is made to
@@ -30,7 +33,7 @@ const (
 // program quits. Work started after that is not waited for. A model that
 // ignores ShutdownMsg still quits.
 type ShutdownMsg struct {
-	Reason string // ReasonShutdown, ReasonIdle or ReasonDisconnect
+	Reason string // ReasonShutdown, ReasonIdle, ReasonDisconnect or ReasonKeyRemoved
 }
 
 // desk is the server's record of one running session.
@@ -119,6 +122,8 @@ func (d *desk) farewell(idle time.Duration) string {
 		return "refdesk: this desk hit an internal error and was closed (other desks are not affected); reconnect to continue."
 	case d.reason == ReasonShutdown:
 		return "refdesk: the server is shutting down; reconnect in a minute."
+	case d.reason == ReasonKeyRemoved:
+		return "refdesk: this desk's key is no longer authorized on the server, so the session has ended; what was typed is kept as a draft. Ask the administrator if this is a mistake."
 	case d.reason == ReasonIdle:
 		return fmt.Sprintf("refdesk: closed after %s without input; reconnect to continue.", human(idle))
 	}

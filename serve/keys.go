@@ -57,7 +57,8 @@ type parseStats struct {
 	Duplicates  int // keys listed more than once (the first line wins)
 	// NoPTY counts keys refused because their options deny a terminal
 	// (no-pty, or restrict without pty): refdesk is nothing but a terminal.
-	NoPTY int
+	NoPTY      int
+	NoPTYLines []int // their line numbers, logged one by one
 	// Lines holds the 1-based numbers of skipped lines, so an administrator
 	// can find them without the log repeating their content.
 	Lines []int
@@ -108,6 +109,7 @@ func parseAuthorizedKeys(data []byte) (*keySet, parseStats) {
 		switch verdict {
 		case optNoPTY:
 			st.NoPTY++
+			st.NoPTYLines = append(st.NoPTYLines, n)
 			st.Lines = append(st.Lines, n)
 			continue
 		case optUnsupported:
@@ -288,8 +290,12 @@ func sourceAddressList(v string) (string, bool) {
 	return strings.Join(parts, ","), true
 }
 
-// loadAuthorizedKeys reads and parses path.
+// loadAuthorizedKeys reads and parses path, after checkKeysFile: a file
+// others could have written is refused whole.
 func loadAuthorizedKeys(path string) (*keySet, parseStats, error) {
+	if err := checkKeysFile(path); err != nil {
+		return nil, parseStats{}, fmt.Errorf("authorized keys refused, every key: %w", err)
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, parseStats{}, fmt.Errorf("read authorized keys: %w", err)

@@ -6,9 +6,11 @@ import (
 )
 
 // ReloadKeys re-reads the authorized_keys file. New connections and new
-// sessions use the new set; sessions already running are not affected. If
-// the file cannot be read, nobody can connect until it can (fail closed).
-// Safe to call from a SIGHUP handler.
+// sessions use the new set; running sessions whose key is not in it any
+// more are ended (the model gets ShutdownMsg{ReasonKeyRemoved} to save, the
+// desk is told why). If the file cannot be read, or is refused (see
+// checkKeysFile), nobody can connect until it is fixed (fail closed) and
+// every session ends. Safe to call from a SIGHUP handler.
 func (s *Server) ReloadKeys() error {
 	s.keysMu.Lock()
 	defer s.keysMu.Unlock()
@@ -17,11 +19,17 @@ func (s *Server) ReloadKeys() error {
 	if err != nil {
 		s.keys.Store(&keySet{})
 		s.keysStat = stamp
-		s.log.Error("authorized keys unreadable: refusing all new connections", "path", s.opt.AuthorizedKeys, "error", err.Error())
+		s.log.Error("authorized keys unusable: refusing every key", "path", s.opt.AuthorizedKeys, "error", err.Error())
+		s.endRemovedKeys(&keySet{})
 		return err
 	}
 	s.keys.Store(set)
 	s.keysStat = stamp
+	s.endRemovedKeys(set)
+	for _, n := range st.NoPTYLines {
+		s.log.Warn("authorized keys line refused: its options deny a terminal (restrict without pty, or no-pty), and refdesk is a terminal",
+			"path", s.opt.AuthorizedKeys, "line", n)
+	}
 	attrs := []any{"path", s.opt.AuthorizedKeys, "keys", st.Keys}
 	if skipped := st.BadLines + st.Unsupported + st.NoPTY + st.Duplicates; skipped > 0 {
 		attrs = append(attrs, "bad_lines", st.BadLines, "unsupported_options", st.Unsupported,
@@ -31,6 +39,22 @@ func (s *Server) ReloadKeys() error {
 		s.log.Info("authorized keys loaded", attrs...)
 	}
 	return nil
+}
+
+// endRemovedKeys ends the running sessions whose key is not in set.
+func (s *Server) endRemovedKeys(set *keySet) {
+	s.mu.Lock()
+	var gone []*desk
+	for sess, d := range s.desks {
+		if _, ok := set.lookup(sess.PublicKey()); !ok {
+			gone = append(gone, d)
+		}
+	}
+	s.mu.Unlock()
+	for _, d := range gone {
+		s.log.Warn("key no longer authorized: ending its session", "desk", d.info.Desk, "fingerprint", d.info.Fingerprint)
+		d.stop(ReasonKeyRemoved, s.opt.ShutdownGrace)
+	}
 }
 
 // fileStamp identifies a version of a file cheaply.
