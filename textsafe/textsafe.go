@@ -37,6 +37,73 @@ func Clean(s string) string { return clean(s, false) }
 // referral's reason.
 func Lines(s string) string { return clean(s, true) }
 
+// Styled is Clean for a line that a widget has already styled around
+// outside text (bubbles' file picker writes file names as they are): SGR
+// sequences (ESC [ digits, ';' and ':' then m: colours, bold, reset) are
+// kept, every other escape sequence is removed and the text between is
+// cleaned as Clean does. A name can still carry an SGR sequence of its
+// own, which can only restyle its own line.
+func Styled(s string) string { return cleanStyled(s, false, true) }
+
+// FitStyled cuts a Styled line to at most width cells (counted as Fit
+// counts them; SGR sequences take none), ending in "…" and a style reset
+// when it was cut.
+func FitStyled(s string, width int) string {
+	if width < 1 {
+		return ""
+	}
+	if styledWidth(s) <= width {
+		return s
+	}
+	var b strings.Builder
+	used := 0
+	for i := 0; i < len(s); {
+		if s[i] == 0x1b {
+			j := EscapeEnd(s, i)
+			b.WriteString(s[i:j])
+			i = j
+			continue
+		}
+		cluster, w := cell(s[i:])
+		if used+w > width-1 {
+			break
+		}
+		b.WriteString(cluster)
+		used += w
+		i += len(cluster)
+	}
+	b.WriteString("…\x1b[m")
+	return b.String()
+}
+
+// styledWidth is Width for a line holding SGR sequences.
+func styledWidth(s string) int {
+	n := 0
+	for i := 0; i < len(s); {
+		if s[i] == 0x1b {
+			i = EscapeEnd(s, i)
+			continue
+		}
+		cluster, w := cell(s[i:])
+		n += w
+		i += len(cluster)
+	}
+	return n
+}
+
+// isSGR reports whether seq is ESC [ params m with digits, ';' and ':' only.
+func isSGR(seq string) bool {
+	if len(seq) < 3 || seq[0] != 0x1b || seq[1] != '[' || seq[len(seq)-1] != 'm' {
+		return false
+	}
+	for i := 2; i < len(seq)-1; i++ {
+		if c := seq[i]; (c < '0' || c > '9') && c != ';' && c != ':' {
+			return false
+		}
+	}
+	return true
+}
+
 // Fit returns Clean(s) cut to at most width terminal cells, ending in "…"
 // when it was cut. A width below 1 gives "". Each character is counted at
 // the larger of its two usual widths, as a whole grapheme cluster (what
@@ -89,7 +156,9 @@ func cell(s string) (string, int) {
 	return cluster, max(w, ansi.StringWidthWc(cluster))
 }
 
-func clean(s string, keepNewlines bool) string {
+func clean(s string, keepNewlines bool) string { return cleanStyled(s, keepNewlines, false) }
+
+func cleanStyled(s string, keepNewlines, keepSGR bool) string {
 	if isPlain(s) {
 		return s
 	}
@@ -100,7 +169,11 @@ func clean(s string, keepNewlines bool) string {
 		r, w := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r == 0x1b || r == 0x9b: // ESC or CSI: skip the whole sequence
-			i = EscapeEnd(s, i)
+			j := EscapeEnd(s, i)
+			if keepSGR && isSGR(s[i:j]) {
+				b.WriteString(s[i:j])
+			}
+			i = j
 			continue
 		case r == utf8.RuneError && w <= 1:
 			b.WriteByte('?')

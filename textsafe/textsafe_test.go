@@ -40,6 +40,17 @@ func TestClean(t *testing.T) {
 	}
 }
 
+func TestStyled(t *testing.T) {
+	in := "\x1b[1m>\x1b[m 100B a\u202eb\x1b]52;c;aGk=\x07\x1b[2Jc\x1b[31;1mred\x1b[0m"
+	want := "\x1b[1m>\x1b[m 100B abc\x1b[31;1mred\x1b[0m"
+	if got := Styled(in); got != want {
+		t.Errorf("Styled = %q, want %q", got, want)
+	}
+	if got := FitStyled("\x1b[1mbold name\x1b[m", 6); got != "\x1b[1mbold \u2026\x1b[m" {
+		t.Errorf("FitStyled = %q", got)
+	}
+}
+
 func TestFit(t *testing.T) {
 	long := strings.Repeat("é", 200) + ".pdf" // 404 bytes
 	for _, c := range []struct {
@@ -95,6 +106,20 @@ func FuzzClean(f *testing.F) {
 		}
 		if g, wc := ansi.StringWidth(fit), ansi.StringWidthWc(fit); width >= 1 && (g > width || wc > width) {
 			t.Fatalf("Fit(%q, %d) = %q takes %d cells (graphemes) / %d (wcwidth)", s, width, fit, g, wc)
+		}
+		styled := FitStyled(Styled(s), width)
+		for i := 0; i < len(styled); i++ {
+			if styled[i] == 0x1b {
+				j := EscapeEnd(styled, i)
+				if !isSGR(styled[i:j]) {
+					t.Fatalf("FitStyled(Styled(%q)) = %q keeps %q", s, styled, styled[i:j])
+				}
+				i = j - 1
+			}
+		}
+		checkInert(t, s, ansi.Strip(styled), false)
+		if g, wc := ansi.StringWidth(styled), ansi.StringWidthWc(styled); width >= 1 && (g > width || wc > width) {
+			t.Fatalf("FitStyled(%q, %d) = %q takes %d / %d cells", s, width, styled, g, wc)
 		}
 	})
 }

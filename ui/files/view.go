@@ -8,9 +8,9 @@ import (
 
 	"charm.land/bubbles/v2/filepicker"
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"refdesk/api"
+	"refdesk/textsafe"
 	"refdesk/ui/theme"
 )
 
@@ -62,15 +62,19 @@ func (m Model) View(width int, focused bool) string {
 		if err != nil {
 			rel = m.picker.CurrentDirectory
 		}
-		b.WriteString(st.Muted.Render("Folder: "+theme.Clean(filepath.Join(filepath.Base(m.root), rel))) + "\n")
-		b.WriteString(m.picker.View() + "\n")
+		b.WriteString(st.Muted.Render("Folder: "+textsafe.Fit(filepath.Join(filepath.Base(m.root), rel), max(10, width-8))) + "\n")
+		// bubbles' picker writes file names as they are: clean and cut
+		// each of its lines, keeping its styles.
+		for _, line := range strings.Split(m.picker.View(), "\n") {
+			b.WriteString(textsafe.FitStyled(textsafe.Styled(line), width) + "\n")
+		}
 		b.WriteString(st.Muted.Render("enter choose · → open folder · ← up · esc close") + "\n")
 	} else {
 		if len(m.docs) == 0 {
 			b.WriteString(st.Muted.Render("No documents (optional). Enter or a: add a file.") + "\n")
 		}
 		for i, d := range m.docs {
-			line := fmt.Sprintf("%s  %s", ansi.Truncate(theme.Clean(d.Name), max(10, width-14), "…"), api.HumanBytes(d.Size))
+			line := fmt.Sprintf("%s  %s", textsafe.Fit(d.Name, max(10, width-14)), api.HumanBytes(d.Size))
 			if focused && i == m.cursor {
 				b.WriteString(st.Cursor.Render("▸ "+line) + "\n")
 			} else {
@@ -79,8 +83,8 @@ func (m Model) View(width int, focused bool) string {
 		}
 	}
 	total := m.BodySize()
-	b.WriteString(fmt.Sprintf("Request %s of %s ", api.HumanBytes(total), api.HumanBytes(api.MaxRequestBytes)))
-	b.WriteString(Bar(st, total, api.MaxRequestBytes, min(30, width-30)) + "\n")
+	req := fmt.Sprintf("Request %s of %s ", api.HumanBytes(total), api.HumanBytes(api.MaxRequestBytes))
+	b.WriteString(req + Bar(st, total, api.MaxRequestBytes, max(0, min(30, width-len(req)-7))) + "\n") // "[", "] 100%"
 	if !m.picking {
 		b.WriteString(msg)
 	}
