@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"refdesk/textsafe"
 )
 
 // maxNameBytes is the longest file name kept (most file systems' limit).
@@ -137,8 +139,9 @@ func sameFolder(r *os.Root, name string, want fs.FileInfo) error {
 
 // cleanName turns the name an scp client sent into the name kept: the base
 // name only (after the last "/" or "\"), invalid UTF-8 replaced by "_",
-// control and invisible formatting characters (such as right-to-left
-// overrides) removed, leading dots and spaces and trailing spaces removed,
+// control characters removed, then textsafe.Clean (format and invisible
+// characters such as right-to-left overrides removed, U+2028/U+2029 made
+// spaces, combining-mark runs capped), leading dots and spaces and trailing spaces removed,
 // at most maxNameBytes bytes (the stem is shortened, the extension kept).
 // It reports false when nothing usable is left.
 func cleanName(name string) (string, bool) {
@@ -147,11 +150,12 @@ func cleanName(name string) (string, bool) {
 	}
 	name = strings.ToValidUTF8(name, "_")
 	name = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+		if unicode.IsControl(r) {
 			return -1
 		}
 		return r
 	}, name)
+	name = textsafe.Clean(name) // format and invisible characters, separators, mark floods
 	name = strings.TrimRight(strings.TrimLeft(name, ". "), " ")
 	if name == "" {
 		return "", false

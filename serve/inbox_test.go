@@ -80,15 +80,18 @@ func TestSCPInterruptedLeavesNothing(t *testing.T) {
 func TestCleanName(t *testing.T) {
 	long := strings.Repeat("é", 200) + ".pdf" // 404 bytes
 	cases := map[string]string{
-		"report.pdf":        "report.pdf",
-		"..hidden.pdf":      "hidden.pdf",
-		" . x.pdf ":         "x.pdf",
-		"a\x01b\x7fc.pdf":   "abc.pdf",
-		"evil\u202Efdp.exe": "evilfdp.exe",
-		"bad\xffbyte.pdf":   "bad_byte.pdf",
-		`dir\inner.pdf`:     "inner.pdf",
-		"../up.pdf":         "up.pdf",
-		long:                strings.Repeat("é", 125) + ".pdf",
+		"report.pdf":               "report.pdf",
+		"..hidden.pdf":             "hidden.pdf",
+		" . x.pdf ":                "x.pdf",
+		"a\x01b\x7fc.pdf":          "abc.pdf",
+		"evil\u202Efdp.exe":        "evilfdp.exe",
+		"bad\xffbyte.pdf":          "bad_byte.pdf",
+		`dir\inner.pdf`:            "inner.pdf",
+		"../up.pdf":                "up.pdf",
+		"line\u2028para\u2029.pdf": "line para .pdf",
+		"a\u061cb\u200bc\u00add\u034fe\u3164f.pdf": "abcdef.pdf",
+		"z\u0301\u0301\u0301\u0301.pdf":            "z\u0301\u0301.pdf",
+		long:                                       strings.Repeat("é", 125) + ".pdf",
 	}
 	for in, want := range cases {
 		got, ok := cleanName(in)
