@@ -223,3 +223,44 @@ func TestSync100kReferringProviders(t *testing.T) {
 	}
 	t.Log(strings.TrimSpace(out))
 }
+
+// The listing as a table and as CSV shows what the screen shows (issue 19,
+// finding 6): no bidi control, format character or line separator from a
+// reason (CSV), a sender, a patient's name or Cobalt's note (table) reaches
+// the terminal or the file.
+func TestReferralsListingIsInert(t *testing.T) {
+	hostile := "clerk\u202eevil\u2066\u2028x\u200b\u061c\x1b]0;t\x07\u00ad"
+	var table strings.Builder
+	if err := writeTable(&table, []referralRow{{ID: 1, Status: "failed", Sender: hostile, PatientName: hostile,
+		To: hostile, EHRID: hostile, FailureReason: hostile, Priority: hostile}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"\u202e", "\u2066", "\u2028", "\u200b", "\u061c", "\u00ad", "\x1b", "\x07"} {
+		if strings.Contains(table.String(), bad) {
+			t.Errorf("the table prints %+q raw:\n%q", bad, table.String())
+		}
+	}
+	if strings.Count(table.String(), "clerkevil x") != 6 {
+		t.Errorf("the table lost text:\n%s", table.String())
+	}
+
+	_, env := externalSandbox(t, sandbox.Options{FailureRate: sandbox.Rate(0)})
+	body := strings.NewReplacer(`"Cardiology consultation"`, `"Cardio\u202elogy\u2028consult\u2069ation\u00ad"`).Replace(pageExample)
+	if code, _, errs := run(t, env, "submit", "--yes", writeFile(t, "r.json", body)); code != ExitOK {
+		t.Fatalf("submit: exit %d %q", code, errs)
+	}
+	for _, args := range [][]string{{"referrals", "--csv"}} {
+		code, out, errs := run(t, env, args...)
+		if code != ExitOK {
+			t.Fatalf("%v: exit %d %q", args, code, errs)
+		}
+		for _, bad := range []string{"\u202e", "\u2066", "\u2069", "\u2028", "\u200b", "\u061c", "\u00ad", "\x1b", "\x07"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("%v prints %+q raw:\n%q", args, bad, out)
+			}
+		}
+		if !strings.Contains(out, "Cardiology consultation") {
+			t.Errorf("%v lost the reason:\n%s", args, out)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"refdesk/state"
+	"refdesk/textsafe"
 )
 
 // referralRow is one referral as `refdesk referrals` prints it; JSON and
@@ -172,6 +173,8 @@ func writeCSV(w io.Writer, rows []referralRow) error {
 	for _, r := range rows {
 		f := r.fields()
 		for i, v := range f {
+			v = textsafe.Lines(v) // as on the screen; newlines kept (CSV quotes them)
+			f[i] = v
 			// A cell a spreadsheet would run as a formula is written inert.
 			if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) && i != 0 {
 				f[i] = "'" + v
@@ -196,17 +199,11 @@ func writeTable(w io.Writer, rows []referralRow) error {
 			note = r.Attention
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, state.Status(r.Status).Label(), r.Created,
-			clean(r.Sender), clean(r.PatientName), r.Priority, clean(r.To), clean(r.EHRID), clean(note))
+			clean(r.Sender), clean(r.PatientName), clean(r.Priority), clean(r.To), clean(r.EHRID), clean(note))
 	}
 	return tw.Flush()
 }
 
-// clean keeps control characters from reaching the terminal.
-func clean(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return '?'
-		}
-		return r
-	}, s)
-}
+// clean keeps what the screen would not show from reaching the terminal
+// (textsafe.Clean), and tabs, which would shift the table's columns.
+func clean(s string) string { return textsafe.Clean(s) }
