@@ -69,9 +69,9 @@ func TestServeTwoDesksSeeCompleted(t *testing.T) {
 	noPTY(t, srv, c.desk1)
 
 	alice := openDesk(t, srv, "alice", c.desk1, 140, 45)
-	bob := openDesk(t, srv, "bob", c.desk2, 140, 45)
-	alice.WaitText(10*time.Second, "user alice (front-desk-1)", "SANDBOX", "▶ Patient")
-	bob.WaitText(10*time.Second, "user bob (front-desk-2)", "SANDBOX", "▶ Patient")
+	bob := openDesk(t, srv, "bob", c.desk2, 180, 45) // wide: the pane shows "by front-desk-1" whole
+	alice.WaitText(10*time.Second, "user front-desk-1", "SANDBOX", "▶ Patient")
+	bob.WaitText(10*time.Second, "user front-desk-2", "SANDBOX", "▶ Patient")
 
 	ch := fillForm(alice, outgoingWithLetter)
 	alice.Press("enter")
@@ -96,7 +96,7 @@ func TestServeTwoDesksSeeCompleted(t *testing.T) {
 	if !bobInFlight {
 		t.Errorf("bob's pane never showed the referral in flight before Completed")
 	}
-	if p := paneText(bob.Screen()); !strings.Contains(p, "by alice") {
+	if p := paneText(bob.Screen()); !strings.Contains(p, "by front-desk-1") {
 		t.Errorf("bob's pane does not say who sent the referral:\n%s", p)
 	}
 }

@@ -114,11 +114,12 @@ func (m Model) rowTail(r state.Referral, w int) string {
 	if r.Attention != "" {
 		l3 = append(l3, st.Warn.Render("⚠ "+theme.Clean(r.Attention)))
 	}
-	if who, _, _ := strings.Cut(r.Sender, " ("); who != "" {
-		// Many desks share the pane under serve: who sent it (the user; the
-		// details add the desk's key name), last so that a narrow pane cuts
-		// it before the outcome.
-		l3 = append(l3, st.Muted.Render("by "+theme.Clean(who)))
+	if r.Sender != "" {
+		// Many desks share the pane under serve: who sent it (the desk's
+		// key name, whole: referrals sent before desks were their keys read
+		// "user (key)"), last so that a narrow pane cuts it before the
+		// outcome.
+		l3 = append(l3, st.Muted.Render("by "+theme.Clean(r.Sender)))
 	}
 	return "\n  " + ansi.Truncate(l2, w-2, "…") + "\n  " + ansi.Truncate(strings.Join(l3, " · "), w-2, "…") + "\n"
 }
