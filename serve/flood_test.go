@@ -146,6 +146,8 @@ func TestEnvRequestsAreCapped(t *testing.T) {
 		}
 	}
 	big := strings.Repeat("v", 200_000)
+	runtime.GC()
+	before := heapMB()
 	accepted := 3
 	for i := range 400 {
 		if sess.Setenv("LC_X"+strings.Repeat("Y", i%5), big[:200]) == nil {
@@ -155,6 +157,10 @@ func TestEnvRequestsAreCapped(t *testing.T) {
 	}
 	if accepted > maxEnv {
 		t.Errorf("%d env requests accepted, cap %d", accepted, maxEnv)
+	}
+	runtime.GC()
+	if grew := heapMB() - min(before, heapMB()); grew > 16 {
+		t.Errorf("400 env requests of 200 kB left the heap %d MB larger", grew)
 	}
 	if err := sess.RequestPty("xterm", 24, 80, gossh.TerminalModes{}); err != nil {
 		t.Fatal(err)

@@ -142,3 +142,25 @@ func TestSHA1RSASignaturesRefused(t *testing.T) {
 		}
 	}
 }
+
+// The log shows the SSH user name a client typed cleaned and cut (issue
+// 19, finding 6): no bidi control or escape from it, at most 64 cells.
+func TestLogCleansTypedUserNames(t *testing.T) {
+	alice := newKey(t, "alice")
+	log := &screen{}
+	f := startServer(t, []string{alice.line}, func(o *Options) {
+		o.Logger = slog.New(slog.NewJSONHandler(log, nil))
+	})
+	typed := "bob\u202eevil\u2066\x1b]0;x\x07" + strings.Repeat("u", 200)
+	tm := openTerm(t, f.mustDial(typed, alice), true)
+	tm.waitFor("desk of alice")
+	s := log.String()
+	if !strings.Contains(s, `"ssh_user":"bobevil`) {
+		t.Fatalf("log lacks the cleaned user name:\n%s", s)
+	}
+	for _, bad := range []string{"\u202e", "\u2066", `\u202e`, `\u001b`, strings.Repeat("u", 70)} {
+		if strings.Contains(s, bad) {
+			t.Errorf("log keeps %+q from the typed user name", bad)
+		}
+	}
+}
