@@ -124,7 +124,7 @@ func runServe(cio IO, args []string) int {
 	fmt.Fprintf(cio.Stdout, "webhooks at %s%s (GET /healthz)\n", b.webhookAddr, api.WebhookPath)
 	fmt.Fprintf(cio.Stdout, "desks allowed by %s; documents from %s\n", *keys, *docs)
 	if inbox != "" {
-		fmt.Fprintf(cio.Stdout, "uploads (scp -O FILE user@server:) into %s\n", filepath.Join(inbox, "USER"))
+		fmt.Fprintf(cio.Stdout, "uploads (scp -O FILE server:) into %s (the desk is its key's name)\n", filepath.Join(inbox, "DESK"))
 	}
 
 	hup := make(chan os.Signal, 1)
