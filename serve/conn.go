@@ -40,6 +40,10 @@ type preAuth struct {
 	mu     sync.Mutex
 	total  int
 	source map[string]int
+	// A flood of refusals is logged once a second at most, with the number
+	// left out since the last line, so it cannot fill the disk.
+	lastLog  time.Time
+	unlogged int
 }
 
 // guardConn is the server's ConnCallback: it refuses a connection over the
@@ -52,9 +56,20 @@ func (s *Server) guardConn(ctx ssh.Context, c net.Conn) net.Conn {
 	s.pre.mu.Lock()
 	if s.pre.total >= s.opt.MaxPreAuth || s.pre.source[source] >= s.opt.MaxPreAuthPerSource {
 		total, mine := s.pre.total, s.pre.source[source]
+		now := time.Now()
+		log := now.Sub(s.pre.lastLog) >= time.Second
+		skipped := s.pre.unlogged
+		if log {
+			s.pre.lastLog, s.pre.unlogged = now, 0
+		} else {
+			s.pre.unlogged++
+		}
 		s.pre.mu.Unlock()
-		s.log.Warn("ssh connection refused: too many connections not yet authenticated",
-			"remote", c.RemoteAddr().String(), "from_this_address", mine, "total", total)
+		if log {
+			s.log.Warn("ssh connection refused: too many connections not yet authenticated",
+				"remote", c.RemoteAddr().String(), "from_this_address", mine, "total", total,
+				"refused_since_last_line", skipped)
+		}
 		return nil
 	}
 	s.pre.total++
