@@ -44,6 +44,7 @@ func commands() []command {
 		{"submit", "send referrals from a JSON file without a screen", runSubmit},
 		{"referrals", "list this desk's referrals (table, JSON or CSV)", runReferrals},
 		{"sync", "refresh providers, referring providers and patients", runSync},
+		{"backup", "copy the database while serve runs (0600, checked)", runBackup},
 	}
 }
 
