@@ -207,8 +207,17 @@ func (d *Desk) writeAndPublish(ctx context.Context, changed *[]int64, fn func(tx
 	d.wmu.Lock()
 	defer d.wmu.Unlock()
 	var out []Referral
+	var moved []moved
 	err := d.st.write(ctx, func(tx *sql.Tx) error {
+		var last int64
+		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM transitions").Scan(&last); err != nil {
+			return err
+		}
 		if err := fn(tx); err != nil {
+			return err
+		}
+		var err error
+		if moved, err = movedSince(ctx, tx, last); err != nil {
 			return err
 		}
 		out = out[:0]
@@ -229,6 +238,7 @@ func (d *Desk) writeAndPublish(ctx context.Context, changed *[]int64, fn func(tx
 	if err != nil {
 		return err
 	}
+	d.logMoved(moved)
 	for _, r := range out {
 		d.hub.publish(Change{Referral: r})
 	}

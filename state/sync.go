@@ -31,13 +31,8 @@ func (d *Desk) SyncedAt(dir Directory) time.Time {
 	return time.Unix(0, at)
 }
 
-// Sync refreshes the three directories from Cobalt. Each is streamed row
-// by row into a staging table (see sync_stage.go), never held in memory as
-// a whole; then the three cache tables are replaced from the staging
-// tables in one transaction, and the indexes are rebuilt from the cache. A
-// failure anywhere leaves the old cache and indexes as they were.
-// progress (may be nil) is called as each directory arrives.
-func (d *Desk) Sync(ctx context.Context, progress func(SyncProgress)) (SyncReport, error) {
+// syncAll does Sync's work (oplog.go); Sync adds its log line.
+func (d *Desk) syncAll(ctx context.Context, progress func(SyncProgress)) (SyncReport, error) {
 	if d.client == nil {
 		return SyncReport{}, errNoClient
 	}

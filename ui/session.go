@@ -25,7 +25,7 @@ type Session struct {
 	User         string // OS user locally, SSH user over serve
 	Account      string // e.g. "SANDBOX" or the Cobalt client id's first chars
 	Sandbox      bool   // show the SANDBOX badge + "synthetic data" banner
-	Completions  string // "webhooks on 127.0.0.1:8089" or "polling"
+	Completions  string // "webhooks and polling" or "polling Cobalt (no webhook receiver)"
 	DocumentsDir string // root of the file picker
 	Confine      bool   // serve mode: never leave DocumentsDir
 	Logger       *slog.Logger
@@ -34,6 +34,10 @@ type Session struct {
 	// or, under serve, a desk terminal without colours: serve.Session.NoColor);
 	// bold, underline and words still carry every distinction.
 	NoColor bool
+	// LastWebhook, when set, is when the last verified webhook arrived
+	// (zero: none yet); the header shows its age beside Completions, so a
+	// wrong webhook secret shows as "no verified webhook yet".
+	LastWebhook func() time.Time
 	// Now is the clock (nil: time.Now); tests fix it for golden views.
 	Now func() time.Time
 	// DraftDelay is how long typing must pause before the draft is saved

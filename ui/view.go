@@ -144,7 +144,15 @@ func (m *Model) headerView() string {
 		parts = append(parts, "synced "+ago(m.now().Sub(m.syncedAt))+" (ctrl+r syncs)")
 	}
 	if m.s.Completions != "" {
-		parts = append(parts, "completions: "+theme.Clean(m.s.Completions))
+		c := "completions: " + theme.Clean(m.s.Completions)
+		if m.s.LastWebhook != nil {
+			if at := m.s.LastWebhook(); at.IsZero() {
+				c += " (" + st.Warn.Render("no verified webhook yet") + ")"
+			} else {
+				c += " (last webhook " + ago(m.now().Sub(at)) + ")"
+			}
+		}
+		parts = append(parts, c)
 	}
 	return ansi.Truncate(strings.Join(parts, " · "), m.width, "…")
 }
