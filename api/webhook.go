@@ -78,25 +78,26 @@ type WebhookHandler struct {
 	// long. The event's ID is the envelope's id, or the webhook-id header
 	// when the envelope has none.
 	OnEvent func(ev Event)
-	// Logger (may be nil) gets one line per refused delivery: never the
-	// body, the signature or a secret.
+	// Logger (may be nil) gets one line per delivery, accepted (event id,
+	// type) or refused (status, reason), with the sender's address: never
+	// the body, the signature or a secret.
 	Logger *slog.Logger
 }
 
 func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		h.refuse(w, http.StatusMethodNotAllowed, "Method not allowed.")
+		h.refuse(w, r, http.StatusMethodNotAllowed, "Method not allowed.")
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxWebhookBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			h.refuse(w, http.StatusRequestEntityTooLarge, "Payload too large.")
+			h.refuse(w, r, http.StatusRequestEntityTooLarge, "Payload too large.")
 			return
 		}
-		h.refuse(w, http.StatusBadRequest, "Could not read the body.")
+		h.refuse(w, r, http.StatusBadRequest, "Could not read the body.")
 		return
 	}
 	var secrets []string
@@ -104,21 +105,24 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		secrets = h.Secrets()
 	}
 	if !hasSecret(secrets) {
-		h.refuse(w, http.StatusServiceUnavailable, "No webhook secret configured.")
+		h.refuse(w, r, http.StatusServiceUnavailable, "No webhook secret configured.")
 		return
 	}
 	sig := r.Header.Get(HeaderVerification)
 	if sig == "" || !Verify(body, sig, secrets...) {
-		h.refuse(w, http.StatusUnauthorized, "Invalid signature.")
+		h.refuse(w, r, http.StatusUnauthorized, "Invalid signature.")
 		return
 	}
 	var ev Event
 	if err := json.Unmarshal(body, &ev); err != nil || ev.Type == "" {
-		h.refuse(w, http.StatusBadRequest, "Malformed event.")
+		h.refuse(w, r, http.StatusBadRequest, "Malformed event.")
 		return
 	}
 	if ev.ID == "" {
 		ev.ID = r.Header.Get(HeaderWebhookID)
+	}
+	if h.Logger != nil {
+		h.Logger.Info("webhook accepted", append([]any{"event_id", ev.ID, "type", ev.Type}, sender(r)...)...)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
@@ -131,14 +135,27 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (h *WebhookHandler) refuse(w http.ResponseWriter, code int, msg string) {
+func (h *WebhookHandler) refuse(w http.ResponseWriter, r *http.Request, code int, msg string) {
 	if h.Logger != nil {
-		h.Logger.Warn("webhook refused", "status", code, "reason", msg)
+		h.Logger.Warn("webhook refused", append([]any{"status", code, "reason", msg}, sender(r)...)...)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	b, _ := json.Marshal(map[string]any{"success": false, "message": msg})
 	_, _ = w.Write(b)
+}
+
+// sender is who sent a delivery, for the log: the connection's address,
+// and X-Forwarded-For as a reverse proxy set it (as claimed, not proven).
+func sender(r *http.Request) []any {
+	attrs := []any{"remote", r.RemoteAddr}
+	if f := r.Header.Get("X-Forwarded-For"); f != "" {
+		if len(f) > 200 {
+			f = f[:200]
+		}
+		attrs = append(attrs, "forwarded_for", f)
+	}
+	return attrs
 }
 
 func hasSecret(s []string) bool {

@@ -29,6 +29,7 @@ type backend struct {
 	sandboxURL  string
 	webhookAddr string // where webhooks are received; "" when completion comes by polling
 	logger      *slog.Logger
+	webhooks    webhookClock // when the receiver last verified a delivery
 	closers     []func()
 }
 
@@ -41,7 +42,8 @@ type backendOptions struct {
 	Sandbox sandbox.Options
 	// ReadOnly opens the store for reading only (refdesk referrals).
 	ReadOnly bool
-	// Logger replaces the log file (tests).
+	// Logger replaces the log file in the data directory (serve logs to
+	// stderr or --log-file; tests).
 	Logger *slog.Logger
 	// NoReceiver runs no webhook receiver even on the sandbox (sync,
 	// referrals): completion then comes by polling.
@@ -63,12 +65,20 @@ func (b *backend) account() string {
 	return id
 }
 
-// completions says how completions arrive, for the header.
+// completions says how completions arrive, for the header; lastWebhook
+// (nil without a receiver) dates the last verified webhook beside it.
 func (b *backend) completions() string {
 	if b.webhookAddr != "" {
-		return "webhooks on " + b.webhookAddr + " (and polling)"
+		return "webhooks" // and polling, always
 	}
 	return "polling Cobalt (no webhook receiver)"
+}
+
+func (b *backend) lastWebhook() func() time.Time {
+	if b.webhookAddr == "" {
+		return nil
+	}
+	return b.webhooks.Last
 }
 
 func (b *backend) Close() {
@@ -184,7 +194,7 @@ func openBackend(ctx context.Context, cfg Config, opt backendOptions) (_ *backen
 	b.closers = append(b.closers, func() { desk.Close() })
 
 	if whLn != nil {
-		srv := api.NewWebhookServer(b.webhookAddr, receiverMux(secret, desk, b.logger))
+		srv := api.NewWebhookServer(b.webhookAddr, b.webhooks.wrap(receiverMux(secret, desk, b.logger)))
 		go func() {
 			if opt.TLSCert != "" {
 				_ = srv.ServeTLS(whLn, opt.TLSCert, opt.TLSKey)

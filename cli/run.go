@@ -49,7 +49,7 @@ func runTUI(cio IO, args []string) int {
 
 	m := ui.New(ui.Session{
 		Desk: b.desk, User: osUser(cio.Env), Account: b.account(), Sandbox: b.sandbox != nil,
-		Completions: b.completions(), DocumentsDir: *docs, Logger: b.logger, Context: ctx,
+		Completions: b.completions(), LastWebhook: b.lastWebhook(), DocumentsDir: *docs, Logger: b.logger, Context: ctx,
 		NoColor: lookup(cio.Env, "NO_COLOR") != "",
 	})
 	p := tea.NewProgram(m, tea.WithInput(cio.Stdin), tea.WithOutput(cio.Stdout), tea.WithContext(ctx), tea.WithEnvironment(cio.Env))

@@ -153,6 +153,11 @@ func TestNoSecretsOrPHIInLogsAndErrors(t *testing.T) {
 
 	scan(t, "stdout", stdout.String(), secrets)
 	scan(t, "stderr", stderr.String(), append(append([]string{}, secrets...), forbidden...))
+	// The operator's lines must be there for the scan to cover them.
+	mustLog := map[string][]string{
+		data:  {`"msg":"directory sync"`, `"msg":"referral status"`, `"status":"completed"`, `"status":"failed"`},
+		data2: {`"msg":"webhook accepted"`, `"msg":"referral status"`},
+	}
 	for _, d := range []string{data, data2} {
 		log, err := os.ReadFile(filepath.Join(d, "refdesk.log"))
 		if err != nil {
@@ -160,6 +165,11 @@ func TestNoSecretsOrPHIInLogsAndErrors(t *testing.T) {
 		}
 		if !strings.Contains(string(log), `"level"`) {
 			t.Fatalf("the log is empty (%d bytes): the scan would prove nothing", len(log))
+		}
+		for _, line := range mustLog[d] {
+			if !strings.Contains(string(log), line) {
+				t.Errorf("log %s has no %s line", filepath.Base(d), line)
+			}
 		}
 		t.Logf("%s: %d log lines scanned", filepath.Base(d), strings.Count(string(log), "\n"))
 		scan(t, "log "+filepath.Base(d), string(log), append(append([]string{}, secrets...), forbidden...))

@@ -26,7 +26,8 @@ func runServe(cio IO, args []string) int {
 	fs := newFlags(cio, "serve", "serve [flags]")
 	cfg.bindFlags(fs)
 	sshAddr := fs.String("ssh-addr", ":23234", "address for SSH connections from the desks")
-	webhookAddr := fs.String("webhook-addr", ":8080", "address for Cobalt's webhooks (POST /webhooks/cobalt) and GET /healthz")
+	webhookAddr := fs.String("webhook-addr", "", "address for Cobalt's webhooks (POST /webhooks/cobalt) and GET /healthz (default 127.0.0.1:8080 behind a reverse proxy; :8080 with --tls-cert)")
+	logPath := fs.String("log-file", "", "write the log (JSON lines, 0600) to this file, reopened on SIGHUP for logrotate (default: text lines on stderr, which journald keeps)")
 	keys := fs.String("authorized-keys", "", "OpenSSH authorized_keys file of the desks allowed in (default DATA-DIR/authorized_keys)")
 	docs := fs.String("documents-dir", "", "the folder the file picker is confined to, e.g. where the scanner writes (default DATA-DIR/documents)")
 	tlsCert := fs.String("tls-cert", "", "serve webhooks over TLS with this certificate (PEM); with --tls-key")
@@ -46,6 +47,14 @@ func runServe(cio IO, args []string) int {
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return fail(ExitUsage, "--tls-cert and --tls-key go together: give both, or neither to serve plain HTTP behind a reverse proxy")
+	}
+	if *webhookAddr == "" {
+		// Plain HTTP stays on loopback, for the TLS reverse proxy; with
+		// its own certificate the receiver may face the network.
+		*webhookAddr = "127.0.0.1:8080"
+		if *tlsCert != "" {
+			*webhookAddr = ":8080"
+		}
 	}
 	so, err := sf.options()
 	if err != nil {
@@ -85,7 +94,12 @@ func runServe(cio IO, args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	b, err := openBackend(ctx, cfg, backendOptions{WebhookAddr: *webhookAddr, Sandbox: so, TLSCert: *tlsCert, TLSKey: *tlsKey})
+	lg, reopenLog, closeLog, err := serveLog(cio.Stderr, *logPath)
+	if err != nil {
+		return fail(ExitUsage, "%v. Choose another file with --log-file.", err)
+	}
+	defer closeLog()
+	b, err := openBackend(ctx, cfg, backendOptions{WebhookAddr: *webhookAddr, Sandbox: so, TLSCert: *tlsCert, TLSKey: *tlsKey, Logger: lg})
 	if err != nil {
 		return fail(backendExit(err), "%v", err)
 	}
@@ -103,7 +117,7 @@ func runServe(cio IO, args []string) int {
 			// audit log and the pane follow the key, never the SSH user name.
 			return shutdownAdapter{ui.New(ui.Session{
 				Desk: b.desk, User: s.Desk, Account: b.account(), Sandbox: b.sandbox != nil,
-				Completions: b.completions(), DocumentsDir: *docs, Confine: true,
+				Completions: b.completions(), LastWebhook: b.lastWebhook(), DocumentsDir: *docs, Confine: true,
 				Logger: b.logger, Context: sctx, NoColor: s.NoColor(),
 			})}
 		},
@@ -133,6 +147,9 @@ func runServe(cio IO, args []string) int {
 		for range hup {
 			if err := srv.ReloadKeys(); err != nil {
 				b.logger.Warn("authorized_keys not reloaded", "err", err)
+			}
+			if err := reopenLog(); err != nil {
+				b.logger.Warn("log file not reopened", "err", err)
 			}
 		}
 	}()

@@ -241,8 +241,13 @@ func (s *Server) Serve(l net.Listener) error {
 func (s *Server) authorize(ctx ssh.Context, key ssh.PublicKey) bool {
 	entry, ok := s.keys.Load().lookup(key)
 	if !ok {
-		s.log.Debug("ssh key not authorized", "ssh_user", logText(ctx.User()), "fingerprint", gossh.FingerprintSHA256(key),
-			"remote", ctx.RemoteAddr().String())
+		// One line per connection (the first key refused), at the rate of
+		// connections; a client may offer several keys.
+		if ctx.Value(refusalLogged{}) == nil {
+			ctx.SetValue(refusalLogged{}, true)
+			s.log.Info("ssh login refused", "reason", "key not in authorized_keys", "ssh_user", logText(ctx.User()),
+				"fingerprint", gossh.FingerprintSHA256(key), "remote", ctx.RemoteAddr().String())
+		}
 		return false
 	}
 	if entry.SourceAddress != "" {
@@ -251,6 +256,9 @@ func (s *Server) authorize(ctx ssh.Context, key ssh.PublicKey) bool {
 	}
 	return true
 }
+
+// refusalLogged marks a connection whose refused key is logged already.
+type refusalLogged struct{}
 
 // verifiedExt is the permissions extension naming the fingerprint of the key
 // whose signature the server verified.
@@ -266,10 +274,13 @@ func (s *Server) serverConfig(ctx ssh.Context) *gossh.ServerConfig {
 	return &gossh.ServerConfig{
 		MaxAuthTries:            6,
 		PublicKeyAuthAlgorithms: gossh.SupportedAlgorithms().PublicKeyAuths,
-		VerifiedPublicKeyCallback: func(_ gossh.ConnMetadata, key gossh.PublicKey, p *gossh.Permissions, _ string) (*gossh.Permissions, error) {
+		VerifiedPublicKeyCallback: func(c gossh.ConnMetadata, key gossh.PublicKey, p *gossh.Permissions, _ string) (*gossh.Permissions, error) {
 			if g, ok := ctx.Value(connKey{}).(*connGuard); ok {
 				g.authenticated()
 			}
+			entry, _ := s.keys.Load().lookup(key)
+			s.log.Info("ssh login accepted", "desk", logText(entry.Desk), "ssh_user", logText(c.User()),
+				"fingerprint", gossh.FingerprintSHA256(key), "remote", c.RemoteAddr().String())
 			if p == nil {
 				p = &gossh.Permissions{}
 			}

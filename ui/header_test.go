@@ -16,7 +16,7 @@ func TestHeaderShowsLastWebhookAge(t *testing.T) {
 	now := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
 	var last atomic.Int64
 	m := newModel(Session{User: "front1", Account: "ci_1234", Context: context.Background(), NoColor: true,
-		Now: func() time.Time { return now }, Completions: "webhooks and polling",
+		Now: func() time.Time { return now }, Completions: "webhooks",
 		LastWebhook: func() time.Time {
 			if n := last.Load(); n != 0 {
 				return time.Unix(0, n)
@@ -25,11 +25,11 @@ func TestHeaderShowsLastWebhookAge(t *testing.T) {
 		}})
 	m.width = 200
 	header := func() string { return uitest.Plain(m.headerView()) }
-	if h := header(); !strings.Contains(h, "completions: webhooks and polling (no verified webhook yet)") {
+	if h := header(); !strings.Contains(h, "completions: webhooks (no verified webhook yet)") {
 		t.Errorf("before any webhook the header says %q", h)
 	}
 	last.Store(now.Add(-2*time.Minute - 10*time.Second).UnixNano())
-	if h := header(); !strings.Contains(h, "completions: webhooks and polling (last webhook 2 min ago)") {
+	if h := header(); !strings.Contains(h, "completions: webhooks (last webhook 2 min ago)") {
 		t.Errorf("two minutes after a webhook the header says %q", h)
 	}
 	m.s.LastWebhook, m.s.Completions = nil, "polling Cobalt (no webhook receiver)"

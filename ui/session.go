@@ -25,7 +25,7 @@ type Session struct {
 	User         string // OS user locally, SSH user over serve
 	Account      string // e.g. "SANDBOX" or the Cobalt client id's first chars
 	Sandbox      bool   // show the SANDBOX badge + "synthetic data" banner
-	Completions  string // "webhooks and polling" or "polling Cobalt (no webhook receiver)"
+	Completions  string // "webhooks" or "polling Cobalt (no webhook receiver)"
 	DocumentsDir string // root of the file picker
 	Confine      bool   // serve mode: never leave DocumentsDir
 	Logger       *slog.Logger
