@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -75,5 +76,18 @@ func TestBackupToDirKeepsNewest(t *testing.T) {
 	}
 	if after, _ := os.ReadDir(dir); len(after) != 3 {
 		t.Errorf("a refused backup changed the folder: %d entries", len(after))
+	}
+}
+
+// version --json names the schema the binary writes, which a backup
+// reports too.
+func TestVersionJSON(t *testing.T) {
+	code, out, _ := run(t, nil, "version", "--json")
+	var v struct {
+		Version string `json:"version"`
+		Schema  int    `json:"schema"`
+	}
+	if code != ExitOK || json.Unmarshal([]byte(out), &v) != nil || v.Version != Version || v.Schema != state.SchemaVersion() || v.Schema < 1 {
+		t.Fatalf("version --json: exit %d, %q", code, out)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -108,5 +109,23 @@ func TestBackupRefusesBadInput(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("files left behind: %v", entries)
+	}
+}
+
+// An older refdesk on a newer database refuses to start and says how to
+// roll back; the file is left as it was.
+func TestOlderRefdeskRefusesNewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "refdesk.db")
+	d := openTest(t, Options{Path: path})
+	if _, err := d.st.w.Exec(fmt.Sprintf("PRAGMA user_version = %d", SchemaVersion()+1)); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	_, err := Open(context.Background(), Options{Path: path})
+	if err == nil || !strings.Contains(err.Error(), "newer refdesk") || !strings.Contains(err.Error(), "restore the backup taken before the upgrade") {
+		t.Fatalf("Open on a newer schema: %v", err)
+	}
+	if _, err := Verify(context.Background(), path); err == nil {
+		t.Error("Verify accepted a schema this refdesk does not know")
 	}
 }

@@ -130,6 +130,9 @@ func Open(ctx context.Context, opt Options) (*Desk, error) {
 	if opt.ReadOnly {
 		return d, nil
 	}
+	if st.before > 0 && st.before < len(migrations) {
+		d.log.Info("database schema migrated", "path", opt.Path, "from", st.before, "to", len(migrations))
+	}
 	if err := d.recoverInterrupted(ctx); err != nil {
 		st.close()
 		return nil, err

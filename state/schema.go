@@ -133,7 +133,7 @@ func migrateOne(ctx context.Context, db *sql.DB) (done bool, err error) {
 		return false, fmt.Errorf("state: reading the schema version: %w", err)
 	}
 	if v > len(migrations) {
-		return false, fmt.Errorf("state: the store was written by a newer refdesk (schema %d, this one knows %d)", v, len(migrations))
+		return false, fmt.Errorf("state: the store was written by a newer refdesk (schema %d, this one knows %d): run that refdesk again, or restore the backup taken before the upgrade (README \"Upgrading\")", v, len(migrations))
 	}
 	if v == len(migrations) {
 		return true, tx.Rollback()

@@ -24,6 +24,9 @@ type store struct {
 	w  *sql.DB // nil when read-only
 	r  *sql.DB
 	ro bool
+	// before is the schema version found at open, before migrating (0:
+	// a new file).
+	before int
 }
 
 // openStore opens (creating with mode 0600 in a 0700 folder, and migrating
@@ -55,6 +58,10 @@ func openStore(ctx context.Context, path string, readOnly bool) (*store, error) 
 		}
 		s.w.SetMaxOpenConns(1)
 		s.w.SetConnMaxIdleTime(0)
+		if err := s.w.QueryRowContext(ctx, "PRAGMA user_version").Scan(&s.before); err != nil {
+			s.w.Close()
+			return nil, fmt.Errorf("state: reading the store's schema version: %w", err)
+		}
 		// The writer creates the WAL before any reader opens the file.
 		if err := migrate(ctx, s.w); err != nil {
 			s.w.Close()
