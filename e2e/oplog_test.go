@@ -64,6 +64,7 @@ func TestServeOperatorLog(t *testing.T) {
 		{"ssh login accepted", map[string]any{"desk": "front-desk-1", "ssh_user": "alice", "fingerprint": deskFP}},
 		{"webhook refused", map[string]any{"status": 401.0, "forwarded_for": "203.0.113.7"}},
 		{"webhook accepted", map[string]any{"type": "referral.created"}}, // Cobalt: the referral is in the EHR
+		{"event applied", map[string]any{"type": "referral.created", "source": "webhook", "result": "applied"}},
 		{"referral status", map[string]any{"referral": 1.0, "from": "draft", "status": "submitting"}},
 		{"referral status", map[string]any{"referral": 1.0, "status": "completed"}},
 		{"directory sync", map[string]any{"patients": 2000.0}},

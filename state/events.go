@@ -47,6 +47,7 @@ func (d *Desk) applyEvent(ctx context.Context, ev api.Event, source string) erro
 		id = "sha256:" + hex.EncodeToString(h[:16])
 	}
 	var changed []int64
+	result := "duplicate: seen before"
 	err = d.writeAndPublish(ctx, &changed, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO events
 			(event_id, type, referral_id, job_id, data, source, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -57,6 +58,7 @@ func (d *Desk) applyEvent(ctx context.Context, ev api.Event, source string) erro
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil // seen before
 		}
+		result = "pending: referral not known yet"
 		ref, ok, err := correlate(ctx, tx, data.ReferralID, string(ev.JobID))
 		if err != nil || !ok {
 			return err // not known yet: kept for the POST's answer
@@ -65,12 +67,21 @@ func (d *Desk) applyEvent(ctx context.Context, ev api.Event, source string) erro
 			return err
 		}
 		changed = append(changed, ref)
+		if err := tx.QueryRowContext(ctx, "SELECT outcome FROM events WHERE event_id = ?", id).Scan(&result); err != nil {
+			return err
+		}
+		if result == "" {
+			result = "pending: the referral's answer is not recorded yet"
+		}
 		return nil
 	})
 	if err != nil {
 		d.log.Warn("webhook event not applied", "event", id, "type", ev.Type, "err", err)
+		return err
 	}
-	return err
+	// The outcome names statuses only, never Cobalt's text.
+	d.log.Info("event applied", "event_id", id, "type", ev.Type, "source", source, "result", result)
+	return nil
 }
 
 // correlate finds the local referral an event belongs to: by referral_id,
