@@ -20,6 +20,10 @@ package api
 //     (non-ASCII, <, >, &, U+2028, U+2029 included);
 //   - numbers as Number::toString prints the parsed double (1e+21, 1.5, 1e-7,
 //     -0 as 0, 100 for 1e2); a number too large for a double becomes null.
+// Cost: at most MaxJSONValues values are parsed (a Cobalt event has about
+// 20), so a forged body of a million `{}` costs a few kilobytes of tree
+// before it is refused; strings without escapes are not copied, and the
+// output is at most a small multiple of the input.
 // Known limit: a raw body with invalid UTF-8 is decoded with one U+FFFD per
 // bad byte (Go's rule), where Node replaces maximal subparts; Cobalt sends
 // UTF-8, so this only matters for a body that fails the raw check anyway.
@@ -34,7 +38,16 @@ import (
 // maxJSDepth bounds nesting so a hostile body cannot exhaust the stack.
 const maxJSDepth = 2000
 
-var errJSSyntax = errors.New("invalid JSON")
+// MaxJSONValues bounds the JSON values (objects, arrays, strings, numbers,
+// literals) JSStringify parses in one body: a Cobalt event has about 20, and
+// a tree node costs far more than the bytes that spell it (`{},` is three
+// bytes), so without a bound 1 MB of `[{},{},…]` would cost hundreds of MB.
+const MaxJSONValues = 512
+
+var (
+	errJSSyntax     = errors.New("invalid JSON")
+	errJSTooManyVal = errors.New("JSON has too many values to canonicalise")
+)
 
 type jsKind uint8
 
@@ -51,7 +64,7 @@ type jsValue struct {
 	kind jsKind
 	b    bool
 	num  float64
-	str  string // WTF-8
+	str  []byte // a string literal's body, still escaped (a slice of the source)
 	arr  []jsValue
 	obj  *jsObj
 }
@@ -59,21 +72,48 @@ type jsValue struct {
 type jsObj struct {
 	keys []string
 	vals []jsValue
-	pos  map[string]int
+	pos  map[string]int // built once an object has more than smallObj keys
 }
 
+// smallObj is how many keys an object holds before set indexes them in a
+// map instead of scanning: most objects are small, and a map per empty
+// object would cost more than the bytes that spell it.
+const smallObj = 16
+
 func (o *jsObj) set(k string, v jsValue) {
-	if i, ok := o.pos[k]; ok {
+	if i, ok := o.find(k); ok {
 		o.vals[i] = v
 		return
 	}
-	o.pos[k] = len(o.keys)
+	if o.pos != nil {
+		o.pos[k] = len(o.keys)
+	}
 	o.keys = append(o.keys, k)
 	o.vals = append(o.vals, v)
+	if o.pos == nil && len(o.keys) > smallObj {
+		o.pos = make(map[string]int, 2*len(o.keys))
+		for i, k := range o.keys {
+			o.pos[k] = i
+		}
+	}
+}
+
+func (o *jsObj) find(k string) (int, bool) {
+	if o.pos != nil {
+		i, ok := o.pos[k]
+		return i, ok
+	}
+	for i, have := range o.keys {
+		if have == k {
+			return i, true
+		}
+	}
+	return 0, false
 }
 
 // JSStringify returns JSON.stringify(JSON.parse(src)) as JavaScript (V8)
-// computes it, or an error when JSON.parse would throw.
+// computes it, or an error when JSON.parse would throw or src holds more
+// than MaxJSONValues values.
 func JSStringify(src []byte) ([]byte, error) {
 	p := jsParser{s: src}
 	p.ws()
@@ -89,8 +129,9 @@ func JSStringify(src []byte) ([]byte, error) {
 }
 
 type jsParser struct {
-	s []byte
-	i int
+	s      []byte
+	i      int
+	values int
 }
 
 func (p *jsParser) ws() {
@@ -119,6 +160,9 @@ func (p *jsParser) value(depth int) (jsValue, error) {
 	if p.i >= len(p.s) {
 		return jsValue{}, errJSSyntax
 	}
+	if p.values++; p.values > MaxJSONValues {
+		return jsValue{}, errJSTooManyVal
+	}
 	switch c := p.s[p.i]; {
 	case c == '{':
 		return p.object(depth)
@@ -140,7 +184,7 @@ func (p *jsParser) value(depth int) (jsValue, error) {
 }
 
 func (p *jsParser) object(depth int) (jsValue, error) {
-	o := &jsObj{pos: map[string]int{}}
+	o := &jsObj{}
 	p.i++ // {
 	p.ws()
 	if p.i < len(p.s) && p.s[p.i] == '}' {
@@ -166,7 +210,7 @@ func (p *jsParser) object(depth int) (jsValue, error) {
 		if err != nil {
 			return jsValue{}, err
 		}
-		o.set(k, v)
+		o.set(decodeJS(k), v)
 		p.ws()
 		if p.i >= len(p.s) {
 			return jsValue{}, errJSSyntax
@@ -255,77 +299,108 @@ func (p *jsParser) number() (jsValue, error) {
 	return jsValue{kind: jsNumber, num: f}, nil // ErrRange: ±Inf or ±0, as JS
 }
 
-// str decodes a string literal into WTF-8.
-func (p *jsParser) str() (string, error) {
+// str checks a string literal and returns its body between the quotes,
+// still escaped, as a slice of the source: nothing is decoded or copied
+// until it is written (nextJSUnit).
+func (p *jsParser) str() ([]byte, error) {
 	p.i++ // "
-	var b []byte
+	start := p.i
 	for p.i < len(p.s) {
 		c := p.s[p.i]
 		switch {
 		case c == '"':
 			p.i++
-			return string(b), nil
+			return p.s[start : p.i-1 : p.i-1], nil
 		case c < 0x20:
-			return "", errJSSyntax
+			return nil, errJSSyntax
 		case c == '\\':
 			if p.i+1 >= len(p.s) {
-				return "", errJSSyntax
+				return nil, errJSSyntax
 			}
-			e := p.s[p.i+1]
 			p.i += 2
-			switch e {
-			case '"', '\\', '/':
-				b = append(b, e)
-			case 'b':
-				b = append(b, '\b')
-			case 'f':
-				b = append(b, '\f')
-			case 'n':
-				b = append(b, '\n')
-			case 'r':
-				b = append(b, '\r')
-			case 't':
-				b = append(b, '\t')
+			switch p.s[p.i-1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 			case 'u':
-				u, ok := p.hex4()
-				if !ok {
-					return "", errJSSyntax
+				if _, ok := hex4(p.s[p.i:]); !ok {
+					return nil, errJSSyntax
 				}
-				if u >= 0xD800 && u < 0xDC00 && p.i+1 < len(p.s) && p.s[p.i] == '\\' && p.s[p.i+1] == 'u' {
-					save := p.i
-					p.i += 2
-					if lo, ok := p.hex4(); ok && lo >= 0xDC00 && lo < 0xE000 {
-						b = utf8.AppendRune(b, 0x10000+(u-0xD800)<<10+(lo-0xDC00))
-						continue
-					}
-					p.i = save
-				}
-				b = appendWTF8(b, u)
+				p.i += 4
 			default:
-				return "", errJSSyntax
+				return nil, errJSSyntax
 			}
-		case c < utf8.RuneSelf:
-			b = append(b, c)
-			p.i++
 		default:
-			r, n := utf8.DecodeRune(p.s[p.i:])
-			b = utf8.AppendRune(b, r) // invalid byte: U+FFFD
-			p.i += n
+			p.i++
 		}
 	}
-	return "", errJSSyntax
+	return nil, errJSSyntax
 }
 
-func (p *jsParser) hex4() (rune, bool) {
-	if p.i+4 > len(p.s) {
+// nextJSUnit decodes the character at raw[i] of a checked string literal's
+// body (see str) and returns it with the index after it: a code point, a
+// lone surrogate (0xD800-0xDFFF, as JavaScript keeps it), or U+FFFD for a
+// byte of invalid UTF-8.
+func nextJSUnit(raw []byte, i int) (rune, int) {
+	if raw[i] != '\\' {
+		r, n := utf8.DecodeRune(raw[i:])
+		return r, i + n
+	}
+	e := raw[i+1]
+	i += 2
+	switch e {
+	case 'b':
+		return '\b', i
+	case 'f':
+		return '\f', i
+	case 'n':
+		return '\n', i
+	case 'r':
+		return '\r', i
+	case 't':
+		return '\t', i
+	case 'u':
+		u, _ := hex4(raw[i:])
+		i += 4
+		if u >= 0xD800 && u < 0xDC00 && i+6 <= len(raw) && raw[i] == '\\' && raw[i+1] == 'u' {
+			if lo, ok := hex4(raw[i+2:]); ok && lo >= 0xDC00 && lo < 0xE000 {
+				return 0x10000 + (u-0xD800)<<10 + (lo - 0xDC00), i + 6
+			}
+		}
+		return u, i
+	}
+	return rune(e), i // " \\ /
+}
+
+// decodeJS decodes a checked string literal's body into WTF-8.
+func decodeJS(raw []byte) string {
+	b := make([]byte, 0, len(raw))
+	for i := 0; i < len(raw); {
+		var r rune
+		r, i = nextJSUnit(raw, i)
+		b = appendWTF8(b, r)
+	}
+	return string(b)
+}
+
+// hex4 reads four hex digits at the start of s.
+func hex4(s []byte) (rune, bool) {
+	if len(s) < 4 {
 		return 0, false
 	}
-	n, err := strconv.ParseUint(string(p.s[p.i:p.i+4]), 16, 32)
-	if err != nil {
-		return 0, false
+	var n rune
+	for _, c := range s[:4] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		case c >= 'A' && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		n = n<<4 | rune(c)
 	}
-	p.i += 4
-	return rune(n), true
+	return n, true
 }
 
 // appendWTF8 appends r, which may be a lone surrogate, in UTF-8's 3-byte form.

@@ -36,7 +36,7 @@ func appendJSValue(b []byte, v jsValue) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSString(b, v.obj.keys[k])
+		b = appendJSKey(b, v.obj.keys[k])
 		b = append(b, ':')
 		b = appendJSValue(b, v.obj.vals[k])
 	}
@@ -75,46 +75,58 @@ func arrayIndex(k string) (uint32, bool) {
 
 const lowerHex = "0123456789abcdef"
 
-// appendJSString quotes a WTF-8 string as JSON.stringify does.
-func appendJSString(b []byte, s string) []byte {
+// appendJSString quotes a checked string literal's body (see jsParser.str)
+// as JSON.stringify does.
+func appendJSString(b, raw []byte) []byte {
 	b = append(b, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, `\b`...)
-			case '\f':
-				b = append(b, `\f`...)
-			case '\n':
-				b = append(b, `\n`...)
-			case '\r':
-				b = append(b, `\r`...)
-			case '\t':
-				b = append(b, `\t`...)
-			default:
-				if c < 0x20 {
-					b = append(b, '\\', 'u', '0', '0', lowerHex[c>>4], lowerHex[c&0xF])
-				} else {
-					b = append(b, c)
-				}
-			}
-			i++
-			continue
-		}
-		if c == 0xED && i+2 < len(s) && s[i+1] >= 0xA0 { // lone surrogate
-			r := rune(c&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F)
-			b = append(b, '\\', 'u', lowerHex[r>>12], lowerHex[r>>8&0xF], lowerHex[r>>4&0xF], lowerHex[r&0xF])
+	for i := 0; i < len(raw); {
+		var r rune
+		r, i = nextJSUnit(raw, i)
+		b = appendJSRune(b, r)
+	}
+	return append(b, '"')
+}
+
+// appendJSKey quotes a decoded (WTF-8) key as JSON.stringify does.
+func appendJSKey(b []byte, k string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(k); {
+		c := k[i]
+		if c == 0xED && i+2 < len(k) && k[i+1] >= 0xA0 { // lone surrogate
+			b = appendJSRune(b, rune(c&0x0F)<<12|rune(k[i+1]&0x3F)<<6|rune(k[i+2]&0x3F))
 			i += 3
 			continue
 		}
-		_, n := utf8.DecodeRuneInString(s[i:])
-		b = append(b, s[i:i+n]...)
+		r, n := utf8.DecodeRuneInString(k[i:])
+		b = appendJSRune(b, r)
 		i += n
 	}
 	return append(b, '"')
+}
+
+// appendJSRune writes one character (or lone surrogate) of a string as
+// JSON.stringify does: " and \ escaped, \b \f \n \r \t, other controls
+// and lone surrogates as lower-case \uxxxx, everything else literal.
+func appendJSRune(b []byte, r rune) []byte {
+	switch {
+	case r == '"' || r == '\\':
+		return append(b, '\\', byte(r))
+	case r == '\b':
+		return append(b, `\b`...)
+	case r == '\f':
+		return append(b, `\f`...)
+	case r == '\n':
+		return append(b, `\n`...)
+	case r == '\r':
+		return append(b, `\r`...)
+	case r == '\t':
+		return append(b, `\t`...)
+	case r < 0x20 || (r >= 0xD800 && r < 0xE000):
+		return append(b, '\\', 'u', lowerHex[r>>12], lowerHex[r>>8&0xF], lowerHex[r>>4&0xF], lowerHex[r&0xF])
+	case r < utf8.RuneSelf:
+		return append(b, byte(r))
+	}
+	return utf8.AppendRune(b, r)
 }
 
 // appendJSNumber writes f as Number::toString(f) (radix 10), or null for

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -37,33 +40,53 @@ func mac(body []byte, secret string) []byte {
 
 // Verify reports whether sig (hex HMAC-SHA256, any case) signs body with one
 // of secrets, either over the raw body or over its JavaScript
-// JSON.stringify form (see JSStringify). Comparisons are constant-time;
-// empty secrets are skipped.
+// JSON.stringify form (see JSStringify). The raw body is checked against
+// every secret first, so a body Cobalt sent in canonical form is never
+// parsed; a body that is not is parsed once, if it is within
+// MaxCanonicalBytes, and only up to MaxJSONValues.
+// Comparisons are constant-time; empty secrets are skipped.
 func Verify(body []byte, sig string, secrets ...string) bool {
-	want, err := hex.DecodeString(strings.TrimSpace(sig))
-	if err != nil || len(want) != sha256.Size {
+	want, ok := parseSignature(sig)
+	if !ok || !hasSecret(secrets) {
 		return false
 	}
-	var js []byte
-	parsed := false
+	return matchRaw(body, want, secrets) || matchCanonical(body, want, secrets)
+}
+
+// parseSignature decodes a Cobalt-Verification value: 64 hex digits.
+func parseSignature(sig string) ([]byte, bool) {
+	want, err := hex.DecodeString(strings.TrimSpace(sig))
+	return want, err == nil && len(want) == sha256.Size
+}
+
+// matchRaw reports whether want is the HMAC of body itself with a secret.
+func matchRaw(body, want []byte, secrets []string) bool {
 	for _, s := range secrets {
-		if s == "" {
-			continue
-		}
-		if hmac.Equal(mac(body, s), want) {
-			return true
-		}
-		if !parsed {
-			parsed = true
-			if js, err = JSStringify(body); err != nil {
-				js = nil
-			}
-		}
-		if js != nil && hmac.Equal(mac(js, s), want) {
+		if s != "" && hmac.Equal(mac(body, s), want) {
 			return true
 		}
 	}
 	return false
+}
+
+// MaxCanonicalBytes is the largest body whose JSON.stringify form is
+// checked when the raw body does not verify. Cobalt's events are under
+// 1 KB and sent in canonical form; a larger body must verify as sent, so
+// a forged megabyte costs one HMAC, like any other bytes.
+const MaxCanonicalBytes = 64 << 10
+
+// matchCanonical reports whether want is the HMAC of body's
+// JSON.stringify form with a secret. A body already in that form was
+// checked by matchRaw: it is not hashed again.
+func matchCanonical(body, want []byte, secrets []string) bool {
+	if len(body) > MaxCanonicalBytes {
+		return false
+	}
+	js, err := JSStringify(body)
+	if err != nil || bytes.Equal(js, body) {
+		return false
+	}
+	return matchRaw(js, want, secrets)
 }
 
 // WebhookHandler receives POST /webhooks/cobalt: it answers 405 to other
@@ -82,6 +105,48 @@ type WebhookHandler struct {
 	// type) or refused (status, reason), with the sender's address: never
 	// the body, the signature or a secret.
 	Logger *slog.Logger
+
+	// At most MaxConcurrentCanonical deliveries whose raw body did not
+	// verify are canonicalised at once; the others wait their turn.
+	slotsOnce sync.Once
+	slots     chan struct{}
+}
+
+// MaxConcurrentCanonical bounds how many deliveries one WebhookHandler
+// re-serialises (JSStringify) at the same time. Cobalt sends bodies in
+// canonical form, which verify without it; only pretty-printed or forged
+// bodies queue here, so the queue costs a genuine delivery nothing.
+const MaxConcurrentCanonical = 2
+
+// canonicalSlot waits for a canonicalisation slot and returns its release,
+// or false when ctx ends first.
+func (h *WebhookHandler) canonicalSlot(ctx context.Context) (func(), bool) {
+	h.slotsOnce.Do(func() { h.slots = make(chan struct{}, MaxConcurrentCanonical) })
+	select {
+	case h.slots <- struct{}{}:
+		return func() { <-h.slots }, true
+	case <-ctx.Done():
+		return nil, false
+	}
+}
+
+// verified reports whether sig signs body with one of secrets, raw body
+// first and then, within the handler's concurrency bound, its canonical
+// form.
+func (h *WebhookHandler) verified(ctx context.Context, body []byte, sig string, secrets []string) bool {
+	want, ok := parseSignature(sig)
+	if !ok {
+		return false
+	}
+	if matchRaw(body, want, secrets) {
+		return true
+	}
+	release, ok := h.canonicalSlot(ctx)
+	if !ok {
+		return false
+	}
+	defer release()
+	return matchCanonical(body, want, secrets)
 }
 
 func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -109,7 +174,7 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sig := r.Header.Get(HeaderVerification)
-	if sig == "" || !Verify(body, sig, secrets...) {
+	if sig == "" || !h.verified(r.Context(), body, sig, secrets) {
 		h.refuse(w, r, http.StatusUnauthorized, "Invalid signature.")
 		return
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -215,5 +216,79 @@ func TestNewWebhookServerTimeouts(t *testing.T) {
 	s := NewWebhookServer("127.0.0.1:0", http.NewServeMux())
 	if s.ReadHeaderTimeout <= 0 || s.ReadTimeout <= 0 || s.WriteTimeout <= 0 || s.IdleTimeout <= 0 || s.ReadTimeout > 30*time.Second {
 		t.Fatalf("timeouts %+v", s)
+	}
+}
+
+// Finding 1 of issue 19: what a forged body may cost. A body past
+// MaxCanonicalBytes verifies only as sent; one past MaxJSONValues values is
+// not canonicalised; a canonical body never waits for a canonicalisation
+// slot, and the others do.
+func TestVerifyBounds(t *testing.T) {
+	pretty := func(n int) []byte { // n values, not in canonical form
+		return []byte("[ " + strings.Repeat("0, ", n-2) + "0 ]")
+	}
+	for _, c := range []struct {
+		name string
+		body []byte
+		want bool
+	}{
+		{"values at the bound", pretty(MaxJSONValues), true},
+		{"one value past the bound", pretty(MaxJSONValues + 1), false},
+		{"bytes at the bound", []byte(`"` + strings.Repeat(`\u0061`, (MaxCanonicalBytes-2)/6) + `"` + strings.Repeat(" ", (MaxCanonicalBytes-2)%6)), true},
+		{"one byte past the bound", []byte(`"` + strings.Repeat(`\u0061`, (MaxCanonicalBytes-2)/6) + `"` + strings.Repeat(" ", (MaxCanonicalBytes-2)%6+1)), false},
+	} {
+		js, err := JSStringify(c.body)
+		if err != nil && c.want {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if err == nil && bytes.Equal(js, c.body) {
+			t.Fatalf("%s: the body is canonical, so it proves nothing", c.name)
+		}
+		if got := Verify(c.body, Sign(js, "s"), "s"); got != c.want {
+			t.Errorf("%s (%d bytes): canonical signature verifies = %v, want %v", c.name, len(c.body), got, c.want)
+		}
+		if !Verify(c.body, Sign(c.body, "s"), "s") {
+			t.Errorf("%s: the raw signature did not verify", c.name)
+		}
+	}
+	if _, err := JSStringify(pretty(MaxJSONValues + 1)); err == nil || !strings.Contains(err.Error(), "too many values") {
+		t.Errorf("JSStringify past MaxJSONValues: %v", err)
+	}
+}
+
+func TestWebhookHandlerCanonicalSlots(t *testing.T) {
+	h := &WebhookHandler{Secrets: func() []string { return []string{"s"} }}
+	var releases []func()
+	for range MaxConcurrentCanonical {
+		release, ok := h.canonicalSlot(t.Context())
+		if !ok {
+			t.Fatal("a free slot was refused")
+		}
+		releases = append(releases, release)
+	}
+	compact := signedEvent(t, EventReferralCreated, "ev-c")
+	pretty := append([]byte(" "), compact...)
+	post := func(body []byte, sig string, timeout time.Duration) int {
+		ctx, cancel := context.WithTimeout(t.Context(), timeout)
+		defer cancel()
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequestWithContext(ctx, http.MethodPost, WebhookPath, bytes.NewReader(body))
+		req.Header.Set(HeaderVerification, sig)
+		h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	// Every slot taken: a canonical body still verifies at once, a
+	// non-canonical one waits and gives up with its request.
+	if code := post(compact, Sign(compact, "s"), time.Minute); code != http.StatusOK {
+		t.Fatalf("canonical body with every slot taken: %d", code)
+	}
+	if code := post(pretty, Sign(compact, "s"), 50*time.Millisecond); code != http.StatusUnauthorized {
+		t.Fatalf("non-canonical body with every slot taken: %d, want 401 once the request ends", code)
+	}
+	for _, r := range releases {
+		r()
+	}
+	if code := post(pretty, Sign(compact, "s"), time.Minute); code != http.StatusOK {
+		t.Fatalf("non-canonical body with a free slot: %d", code)
 	}
 }
