@@ -98,8 +98,11 @@ type WebhookHandler struct {
 	Secrets func() []string
 	// OnEvent receives each verified referral event. It is called on its
 	// own goroutine after the 2xx answer is written; it must not block for
-	// long. The event's ID is the envelope's id, or the webhook-id header
-	// when the envelope has none.
+	// long. The event's ID is the envelope's id, signed with the rest; it
+	// is left empty when the envelope has none (state.ApplyEvent then keys
+	// the event by a hash of its signed content). The unsigned webhook-id
+	// header is never used: anyone can change it, so it cannot tell a
+	// replay from a new event.
 	OnEvent func(ev Event)
 	// Logger (may be nil) gets one line per delivery, accepted (event id,
 	// type) or refused (status, reason), with the sender's address: never
@@ -182,9 +185,6 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := json.Unmarshal(body, &ev); err != nil || ev.Type == "" {
 		h.refuse(w, r, http.StatusBadRequest, "Malformed event.")
 		return
-	}
-	if ev.ID == "" {
-		ev.ID = r.Header.Get(HeaderWebhookID)
 	}
 	if h.Logger != nil {
 		h.Logger.Info("webhook accepted", append([]any{"event_id", ev.ID, "type", ev.Type}, sender(r)...)...)

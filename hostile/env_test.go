@@ -36,6 +36,7 @@ type env struct {
 	sb     *sandbox.Server
 	desk   *state.Desk
 	hook   string // http://127.0.0.1:port/webhooks/cobalt
+	dbPath string // the desk's SQLite file
 	srv    *http.Server
 	posts  atomic.Int64 // POST /v1/referrals that reached the sandbox
 	events atomic.Int64 // events handed to OnEvent
@@ -65,7 +66,8 @@ func newEnv(t *testing.T) *env {
 	}))
 	client := api.New(api.Config{BaseURL: apiSrv.URL + "/v1", ClientID: "sandbox", ClientSecret: "sandbox",
 		AccessToken: "sandbox", RetryBaseDelay: 5 * time.Millisecond})
-	e.desk, err = state.Open(ctx, state.Options{Path: filepath.Join(t.TempDir(), "refdesk.db"), Client: client})
+	e.dbPath = filepath.Join(t.TempDir(), "refdesk.db")
+	e.desk, err = state.Open(ctx, state.Options{Path: e.dbPath, Client: client})
 	if err != nil {
 		t.Fatal(err)
 	}
