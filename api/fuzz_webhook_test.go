@@ -110,7 +110,7 @@ func FuzzJSStringify(f *testing.F) {
 
 // FuzzWebhookHandler drives the receiver with any body and a correct,
 // wrong or missing signature: a verified referral event is answered 200
-// and reaches OnEvent once with its id; everything else is refused with
+// and reaches OnEvent once with its envelope's id; everything else is refused with
 // the documented status and a JSON body carrying a non-empty message.
 func FuzzWebhookHandler(f *testing.F) {
 	for _, s := range webhookSeeds {
@@ -176,12 +176,9 @@ func FuzzWebhookHandler(f *testing.F) {
 		}
 		select {
 		case e := <-got:
-			wantID := ev.ID
-			if wantID == "" {
-				wantID = hdrID
-			}
-			if e.ID != wantID || e.Type != ev.Type {
-				t.Fatalf("OnEvent got id %q type %q, want %q %q", e.ID, e.Type, wantID, ev.Type)
+			// The id is the signed envelope's, never the webhook-id header's.
+			if e.ID != ev.ID || e.Type != ev.Type {
+				t.Fatalf("OnEvent got id %q type %q, want %q %q (header %q)", e.ID, e.Type, ev.ID, ev.Type, hdrID)
 			}
 			if d, err := e.ReferralData(); err == nil && len(e.Data) > 0 && d.FailureReason != "" {
 				var raw struct {
