@@ -4,8 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -28,6 +28,7 @@ type backend struct {
 	sandbox     *sandbox.Server // nil on a real account
 	sandboxURL  string
 	webhookAddr string // where webhooks are received; "" when completion comes by polling
+	noSecret    bool   // the receiver runs without a secret: it answers 503, completion comes by polling
 	logger      *slog.Logger
 	webhooks    webhookClock // when the receiver last verified a delivery
 	closers     []func()
@@ -68,6 +69,9 @@ func (b *backend) account() string {
 // completions says how completions arrive, for the header; lastWebhook
 // (nil without a receiver) dates the last verified webhook beside it.
 func (b *backend) completions() string {
+	if b.noSecret {
+		return "polling Cobalt (no COBALT_WEBHOOK_SECRET: webhooks refused)"
+	}
 	if b.webhookAddr != "" {
 		return "webhooks" // and polling, always
 	}
@@ -75,7 +79,7 @@ func (b *backend) completions() string {
 }
 
 func (b *backend) lastWebhook() func() time.Time {
-	if b.webhookAddr == "" {
+	if b.webhookAddr == "" || b.noSecret {
 		return nil
 	}
 	return b.webhooks.Last
@@ -134,12 +138,15 @@ func openBackend(ctx context.Context, cfg Config, opt backendOptions) (_ *backen
 		BaseURL: cfg.BaseURL, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
 		AccessToken: cfg.AccessToken, UserAgent: "refdesk/" + Version, Logger: b.logger,
 	}
-	secret := cfg.WebhookSecret
+	secrets, err := cfg.webhookSecrets()
+	if err != nil {
+		return nil, err
+	}
 	webhookAddr := opt.WebhookAddr
 	if cfg.Sandbox() {
 		dbName = "sandbox.db" // synthetic data never mixes with a clinic's
-		if secret == "" {
-			secret = randomSecret()
+		if len(secrets) == 0 {
+			secrets = []string{randomSecret()}
 		}
 		if webhookAddr == "" && !opt.NoReceiver {
 			webhookAddr = "127.0.0.1:0"
@@ -147,24 +154,26 @@ func openBackend(ctx context.Context, cfg Config, opt backendOptions) (_ *backen
 	}
 
 	// The receiver's port is taken first so the sandbox can be told where
-	// to deliver; it serves once the desk is open.
+	// to deliver; it serves once the desk is open. Without a secret it
+	// still runs (GET /healthz, and a 503 that says why to Cobalt).
 	var whLn net.Listener
 	if webhookAddr != "" && !opt.ReadOnly {
-		if secret == "" {
-			return nil, errors.New("a webhook receiver needs COBALT_WEBHOOK_SECRET (the secret Cobalt gave when the webhook was registered)")
-		}
 		if whLn, err = net.Listen("tcp", webhookAddr); err != nil {
 			return nil, fmt.Errorf("cannot listen for webhooks on %s: %w. Choose another address with --webhook-addr", webhookAddr, err)
 		}
 		b.webhookAddr = whLn.Addr().String()
+		b.noSecret = len(secrets) == 0
 		b.closers = append(b.closers, func() { whLn.Close() })
+		if b.noSecret {
+			b.logger.Warn("webhook receiver without COBALT_WEBHOOK_SECRET: deliveries answered 503, referrals complete by polling", "addr", b.webhookAddr)
+		}
 	}
 
 	if cfg.Sandbox() {
 		so := opt.Sandbox
 		if b.webhookAddr != "" && so.WebhookURL == "" {
 			so.WebhookURL = "http://" + b.webhookAddr + api.WebhookPath
-			so.WebhookSecret = secret
+			so.WebhookSecret = secrets[0]
 		}
 		so.Logger = b.logger
 		url, srv, stop, err := startSandbox("127.0.0.1:0", so)
@@ -181,7 +190,7 @@ func openBackend(ctx context.Context, cfg Config, opt backendOptions) (_ *backen
 	so := state.Options{
 		Path: filepath.Join(cfg.DataDir, dbName), Client: b.client, Logger: b.logger, ReadOnly: opt.ReadOnly,
 	}
-	if b.webhookAddr == "" {
+	if b.webhookAddr == "" || b.noSecret {
 		// No webhook will come: poll from the first second, as Cobalt
 		// suggests, instead of waiting for one.
 		so.Grace = time.Second
@@ -194,7 +203,7 @@ func openBackend(ctx context.Context, cfg Config, opt backendOptions) (_ *backen
 	b.closers = append(b.closers, func() { desk.Close() })
 
 	if whLn != nil {
-		srv := api.NewWebhookServer(b.webhookAddr, b.webhooks.wrap(receiverMux(secret, desk, b.logger)))
+		srv := api.NewWebhookServer(b.webhookAddr, b.webhooks.wrap(receiverMux(secrets, desk, b.logger)))
 		go func() {
 			if opt.TLSCert != "" {
 				_ = srv.ServeTLS(whLn, opt.TLSCert, opt.TLSKey)
@@ -212,10 +221,25 @@ func openBackend(ctx context.Context, cfg Config, opt backendOptions) (_ *backen
 }
 
 // receiverMux serves Cobalt's webhooks at api.WebhookPath and GET /healthz;
-// each verified referral event is applied to the desk.
-func receiverMux(secret string, desk *state.Desk, lg *slog.Logger) http.Handler {
+// each verified referral event is applied to the desk. secrets are the
+// ones a delivery may be signed with (two during a rotation); with none,
+// every delivery is answered 503 with what to do.
+func receiverMux(secrets []string, desk *state.Desk, lg *slog.Logger) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	if len(secrets) == 0 {
+		mux.HandleFunc("POST "+api.WebhookPath, func(w http.ResponseWriter, _ *http.Request) {
+			lg.Warn("webhook refused", "status", http.StatusServiceUnavailable, "reason", "no COBALT_WEBHOOK_SECRET")
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, `{"success":false,"message":"This receiver has no webhook secret, so it cannot verify deliveries: `+
+				`set COBALT_WEBHOOK_SECRET to the secret Cobalt gave when the webhook was registered and restart refdesk. `+
+				`Referrals complete by polling meanwhile."}`)
+		})
+		return mux
+	}
 	h := &api.WebhookHandler{
-		Secrets: func() []string { return []string{secret} },
+		Secrets: func() []string { return secrets },
 		Logger:  lg,
 		OnEvent: func(ev api.Event) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -225,9 +249,7 @@ func receiverMux(secret string, desk *state.Desk, lg *slog.Logger) http.Handler 
 			}
 		},
 	}
-	mux := http.NewServeMux()
 	mux.Handle("POST "+api.WebhookPath, h)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	return mux
 }
 

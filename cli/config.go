@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"unicode"
 
 	"refdesk/api"
 )
@@ -87,6 +88,18 @@ func (c Config) checkCredentials() error {
 			strings.Join(missing, " and "), map[bool]string{true: "is", false: "are"}[len(missing) == 1])
 	}
 	return nil
+}
+
+// webhookSecrets splits COBALT_WEBHOOK_SECRET into the secrets a webhook
+// may be signed with: one, or two during a rotation, separated by a comma
+// (spaces around them are ignored). None is not an error: the receiver
+// then answers 503 and referrals complete by polling.
+func (c Config) webhookSecrets() ([]string, error) {
+	secrets := strings.FieldsFunc(c.WebhookSecret, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
+	if len(secrets) > 2 {
+		return nil, fmt.Errorf("COBALT_WEBHOOK_SECRET holds %d secrets: give one, or two separated by a comma while Cobalt rotates them", len(secrets))
+	}
+	return secrets, nil
 }
 
 // String describes the configuration with every secret redacted.

@@ -4,6 +4,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -28,6 +29,15 @@ type IO struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
+
+	ctx context.Context // tests stop long-running commands with it; nil: Background
+}
+
+func (cio IO) context() context.Context {
+	if cio.ctx != nil {
+		return cio.ctx
+	}
+	return context.Background()
 }
 
 type command struct {

@@ -68,8 +68,8 @@ func runServe(cio IO, args []string) int {
 	if *useSandbox {
 		cfg.ClientID, cfg.ClientSecret, cfg.AccessToken = "", "", ""
 	}
-	if !cfg.Sandbox() && cfg.WebhookSecret == "" {
-		return fail(ExitUsage, "set COBALT_WEBHOOK_SECRET to the secret Cobalt gave when the webhook was registered (see the README)")
+	if _, err := cfg.webhookSecrets(); err != nil {
+		return fail(ExitUsage, "%v", err)
 	}
 	if err := ensureDataDir(cfg.DataDir); err != nil {
 		return fail(ExitUsage, "%v", err)
@@ -91,7 +91,7 @@ func runServe(cio IO, args []string) int {
 		return fail(ExitUsage, "no authorized_keys file at %s: put each desk's public key in it (one per line, the comment names the desk)", *keys)
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(cio.context(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
 	lg, reopenLog, closeLog, err := serveLog(cio.Stderr, *logPath)
@@ -136,6 +136,9 @@ func runServe(cio IO, args []string) int {
 	fmt.Fprintf(cio.Stdout, "refdesk serve %s on %s\n", Version, mode)
 	fmt.Fprintf(cio.Stdout, "SSH on %s, host key %s\n", ln.Addr(), srv.Fingerprint())
 	fmt.Fprintf(cio.Stdout, "webhooks at %s%s (GET /healthz)\n", b.webhookAddr, api.WebhookPath)
+	if b.noSecret {
+		fmt.Fprintln(cio.Stdout, "no COBALT_WEBHOOK_SECRET: webhooks are answered 503 and referrals complete by polling Cobalt")
+	}
 	fmt.Fprintf(cio.Stdout, "desks allowed by %s; documents from %s\n", *keys, *docs)
 	if inbox != "" {
 		fmt.Fprintf(cio.Stdout, "uploads (scp -O FILE server:) into %s (the desk is its key's name)\n", filepath.Join(inbox, "DESK"))
