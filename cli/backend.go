@@ -102,10 +102,13 @@ func openLog(dir string) (*slog.Logger, func(), error) {
 	return slog.New(slog.NewJSONHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})), func() { f.Close() }, nil
 }
 
-func randomSecret() string {
+func randomSecret() string { return randomToken("whsec_") }
+
+// randomToken is prefix and 24 random bytes in hex.
+func randomToken(prefix string) string {
 	b := make([]byte, 24)
 	_, _ = rand.Read(b)
-	return "whsec_" + hex.EncodeToString(b)
+	return prefix + hex.EncodeToString(b)
 }
 
 // openBackend wires a backend for cfg. In sandbox mode (no credentials) it
@@ -176,6 +179,12 @@ func openBackend(ctx context.Context, cfg Config, opt backendOptions) (_ *backen
 			so.WebhookSecret = secrets[0]
 		}
 		so.Logger = b.logger
+		// The embedded sandbox listens on loopback, where any local
+		// process can reach it: its credentials are this process's own
+		// (not the well-known "sandbox"), and its webhook secret and
+		// registrations are not served at all.
+		so.ClientID, so.ClientSecret, so.AccessToken = randomToken("sbx_"), randomToken("sbx_"), randomToken("sbx_")
+		so.PrivateWebhooks = true
 		url, srv, stop, err := startSandbox("127.0.0.1:0", so)
 		if err != nil {
 			return nil, err

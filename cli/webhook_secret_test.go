@@ -193,3 +193,47 @@ func TestWebhookSecretRotation(t *testing.T) {
 		t.Errorf("serve with three secrets: exit %d %q", code, errs)
 	}
 }
+
+// serve --sandbox (and every command on the embedded sandbox) keeps the
+// sandbox's webhook secret and registrations in-process: a local process
+// with the well-known sandbox credentials, or even with the process's own,
+// cannot read, add or delete them over the sandbox's loopback port.
+func TestEmbeddedSandboxKeepsWebhooksInProcess(t *testing.T) {
+	env := []string{"REFDESK_DATA_DIR=" + t.TempDir(), "HOME=" + t.TempDir()}
+	b, err := openTestBackend(t, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hooks := b.sandbox.Webhooks()
+	if len(hooks) != 1 || hooks[0].Secret == "" {
+		t.Fatalf("the embedded sandbox has registrations %d", len(hooks))
+	}
+	id, sec, tok := b.sandbox.Credentials()
+	for _, creds := range [][3]string{{"sandbox", "sandbox", "sandbox"}, {id, sec, tok}} {
+		for _, c := range []struct{ method, path, body string }{
+			{http.MethodGet, "/v1/webhook", ""},
+			{http.MethodPost, "/v1/webhook", `{"webhook_url":"http://127.0.0.1:9/steal"}`},
+			{http.MethodDelete, "/v1/webhook/" + hooks[0].ID, ""},
+		} {
+			req, err := http.NewRequest(c.method, b.sandboxURL+c.path, strings.NewReader(c.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("client_id", creds[0])
+			req.Header.Set("client_secret", creds[1])
+			req.Header.Set("access_token", creds[2])
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode < 400 || strings.Contains(string(body), hooks[0].Secret) || strings.Contains(string(body), hooks[0].URL) {
+				t.Errorf("%s %s as %s: %d %s", c.method, c.path, creds[0], resp.StatusCode, body)
+			}
+		}
+	}
+	if after := b.sandbox.Webhooks(); len(after) != 1 || after[0] != hooks[0] {
+		t.Errorf("the registrations changed over HTTP: %+v", after)
+	}
+}

@@ -23,6 +23,7 @@ const (
 	msgBadSort        = "Invalid sort. Must be one of: created_at, -created_at."
 	msgWebhookURL     = "Invalid webhook_url. It must be an HTTPS URL."
 	msgWebhookMissing = "Webhook not found."
+	msgWebhookPrivate = "This sandbox's webhooks are managed by the refdesk process that runs it."
 )
 
 func (s *Server) routes() {
@@ -36,9 +37,9 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /v1/referrals", s.authed(s.createReferral))
 	m.HandleFunc("GET /v1/referrals", s.authed(s.listReferrals))
 	m.HandleFunc("GET /v1/webhook-events", s.authed(s.listEvents))
-	m.HandleFunc("POST /v1/webhook", s.authed(s.registerWebhook))
-	m.HandleFunc("GET /v1/webhook", s.authed(s.listWebhooks))
-	m.HandleFunc("DELETE /v1/webhook/{id}", s.authed(s.deleteWebhook))
+	m.HandleFunc("POST /v1/webhook", s.authed(s.public(s.registerWebhook)))
+	m.HandleFunc("GET /v1/webhook", s.authed(s.public(s.listWebhooks)))
+	m.HandleFunc("DELETE /v1/webhook/{id}", s.authed(s.public(s.deleteWebhook)))
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, msgNotFound)
 	})
@@ -48,6 +49,18 @@ func (s *Server) routes() {
 // ServeHTTP serves the API under /v1 and GET /healthz.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
+}
+
+// public refuses h with 403 when the webhooks are private
+// (Options.PrivateWebhooks).
+func (s *Server) public(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.opts.PrivateWebhooks {
+			writeError(w, http.StatusForbidden, msgWebhookPrivate)
+			return
+		}
+		h(w, r)
+	}
 }
 
 // authed checks the three headers, then the ErrorRate fault (a 5xx answer

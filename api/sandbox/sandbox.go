@@ -61,6 +61,11 @@ type Options struct {
 	// WebhookURL, when set, is registered at start with WebhookSecret (a
 	// random whsec_ secret when empty; see WebhookSecret()).
 	WebhookURL, WebhookSecret string
+	// PrivateWebhooks keeps the webhook registrations and their secrets
+	// in-process (RegisterWebhook, Webhooks): GET, POST and DELETE
+	// /v1/webhook answer 403. refdesk sets it on the sandbox it embeds,
+	// whose loopback port any local process can reach.
+	PrivateWebhooks bool
 
 	Logger *slog.Logger     // nil: discard. Never given PHI or secrets.
 	Now    func() time.Time // nil: time.Now
