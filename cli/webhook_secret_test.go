@@ -236,4 +236,20 @@ func TestEmbeddedSandboxKeepsWebhooksInProcess(t *testing.T) {
 	if after := b.sandbox.Webhooks(); len(after) != 1 || after[0] != hooks[0] {
 		t.Errorf("the registrations changed over HTTP: %+v", after)
 	}
+	// The well-known credentials open nothing else either.
+	req, err := http.NewRequest(http.MethodGet, b.sandboxURL+"/v1/referrals", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("client_id", "sandbox")
+	req.Header.Set("client_secret", "sandbox")
+	req.Header.Set("access_token", "sandbox")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("GET /v1/referrals with the well-known credentials: %d, want 401", resp.StatusCode)
+	}
 }
