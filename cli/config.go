@@ -22,6 +22,8 @@ type Config struct {
 	AccessToken   string
 	WebhookSecret string
 	DataDir       string
+	// Settings are refdesk.toml's, once loadFiles has read them.
+	Settings Settings
 }
 
 // lookup reads a variable from an environment list (last one wins, as the

@@ -114,6 +114,10 @@ func runReferrals(cio IO, args []string) int {
 	if code, done := parse(fs, args); done {
 		return code
 	}
+	if err := cfg.loadFiles(fs, cio.Env); err != nil {
+		fmt.Fprintf(cio.Stderr, "refdesk referrals: %v\n", err)
+		return ExitUsage
+	}
 	fail := func(code int, format string, a ...any) int {
 		fmt.Fprintf(cio.Stderr, "refdesk referrals: "+format+"\n", a...)
 		return code

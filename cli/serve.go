@@ -45,6 +45,11 @@ func runServe(cio IO, args []string) int {
 		fmt.Fprintf(cio.Stderr, "refdesk serve: "+format+"\n", a...)
 		return code
 	}
+	if err := cfg.loadFiles(fs, cio.Env); err != nil {
+		return fail(ExitUsage, "%v", err)
+	}
+	cfg.Settings.fillFromSettings(fs, map[string]*string{
+		"ssh-addr": sshAddr, "webhook-addr": webhookAddr, "authorized-keys": keys, "documents-dir": docs})
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return fail(ExitUsage, "--tls-cert and --tls-key go together: give both, or neither to serve plain HTTP behind a reverse proxy")
 	}

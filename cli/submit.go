@@ -47,6 +47,10 @@ func runSubmit(cio IO, args []string) int {
 	if code, done := parse(fs, args); done {
 		return code
 	}
+	if err := cfg.loadFiles(fs, cio.Env); err != nil {
+		fmt.Fprintf(cio.Stderr, "refdesk submit: %v\n", err)
+		return ExitUsage
+	}
 	fail := func(code int, format string, a ...any) int {
 		fmt.Fprintf(cio.Stderr, "refdesk submit: "+format+"\n", a...)
 		return code

@@ -58,6 +58,10 @@ func runSync(cio IO, args []string) int {
 	if code, done := parse(fs, args); done {
 		return code
 	}
+	if err := cfg.loadFiles(fs, cio.Env); err != nil {
+		fmt.Fprintf(cio.Stderr, "refdesk sync: %v\n", err)
+		return ExitUsage
+	}
 	so, err := sf.options()
 	if err != nil {
 		fmt.Fprintf(cio.Stderr, "refdesk sync: %v\n", err)
