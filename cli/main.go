@@ -55,6 +55,8 @@ func commands() []command {
 		{"referrals", "list this desk's referrals (table, JSON or CSV)", runReferrals},
 		{"sync", "refresh providers, referring providers and patients", runSync},
 		{"backup", "copy the database while serve runs (0600, checked)", runBackup},
+		{"setup", "set up a clinic step by step: credentials, folders, webhook, desks", runSetup},
+		{"desks", "list, add or remove the desks allowed to connect (authorized_keys)", runDesks},
 	}
 }
 
