@@ -39,11 +39,21 @@ func runAccessibleSetup(ctx context.Context, st *setupState, cio IO) error {
 		def := id.def()
 		fmt.Fprintf(out, "Step %d of 5: %s\n", def.num, def.title)
 		f := def.form(st).WithAccessible(true).WithInput(cio.Stdin).WithOutput(out)
+		typed := [...]*string{&st.ClientID, &st.ClientSecret, &st.AccessToken}
+		kept := [len(typed)]string{}
+		for i, p := range typed {
+			kept[i] = *p
+		}
 		if err := f.RunWithContext(ctx); err != nil {
 			if errors.Is(err, huh.ErrUserAborted) {
 				return errors.New("setup stopped: nothing was written")
 			}
 			return err
+		}
+		for i, p := range typed {
+			if *p == "" { // Enter at a secret prompt keeps what was typed before
+				*p = kept[i]
+			}
 		}
 		if def.check != nil {
 			fmt.Fprintln(out, "Checking…")

@@ -91,10 +91,31 @@ func keepNote(cur string) string {
 	return "Set already: leave empty to keep it. What you type is not shown."
 }
 
-func secretInput(title, cur string, v *string) *huh.Input {
-	return huh.NewInput().Title(title).Description(keepNote(cur)).EchoMode(huh.EchoModePassword).Value(v).
+// keepable lets an empty answer through when the field has a value: huh's
+// accessible mode validates the line typed, and an empty line keeps the
+// value shown.
+func keepable(v *string, validate func(string) error) func(string) error {
+	return func(s string) error {
+		if strings.TrimSpace(s) == "" && strings.TrimSpace(*v) != "" {
+			return nil
+		}
+		return validate(s)
+	}
+}
+
+func (st *setupState) secretInput(title, cur string, v *string) *huh.Input {
+	t := title
+	if st.accessible { // the description is not read out: the title says it
+		switch {
+		case *v != "":
+			t += " [typed already: Enter keeps it]"
+		case cur != "":
+			t += " [set: Enter keeps it]"
+		}
+	}
+	return huh.NewInput().Title(t).Description(keepNote(cur)).EchoMode(huh.EchoModePassword).Value(v).
 		Validate(func(s string) error {
-			if strings.TrimSpace(s) == "" && cur == "" {
+			if strings.TrimSpace(s) == "" && cur == "" && (*v == "" || !st.accessible) {
 				return fmt.Errorf("enter the %s (from Cobalt's dashboard)", strings.ToLower(title))
 			}
 			return nil
@@ -107,11 +128,11 @@ func credentialsForm(st *setupState) *huh.Form {
 		note += " COBALT_* variables are set in this environment: they win over the file while they are set."
 	}
 	return huh.NewForm(huh.NewGroup(
-		huh.NewNote().Description(note),
-		huh.NewInput().Title(st.title("Cobalt API URL", st.BaseURL)).Value(&st.BaseURL).Validate(checkBaseURL),
-		secretInput("Client ID", st.cur.ClientID, &st.ClientID),
-		secretInput("Client secret", st.cur.ClientSecret, &st.ClientSecret),
-		secretInput("Access token", st.cur.AccessToken, &st.AccessToken),
+		st.note(note),
+		huh.NewInput().Title(st.title("Cobalt API URL", st.BaseURL)).Value(&st.BaseURL).Validate(keepable(&st.BaseURL, checkBaseURL)),
+		st.secretInput("Client ID", st.cur.ClientID, &st.ClientID),
+		st.secretInput("Client secret", st.cur.ClientSecret, &st.ClientSecret),
+		st.secretInput("Access token", st.cur.AccessToken, &st.AccessToken),
 	))
 }
 
@@ -136,10 +157,10 @@ func foldersForm(st *setupState) *huh.Form {
 		}
 	}
 	return huh.NewForm(huh.NewGroup(
-		huh.NewNote().Description("The data directory holds the database, the log and these settings (created 0700). The documents folder is what the desks' file picker opens: the scanner's folder."),
-		huh.NewInput().Title(st.title("Data directory", st.DataDir)).Value(&st.DataDir).Validate(required("a folder for refdesk's data")),
-		huh.NewInput().Title(st.title("Documents folder", st.DocumentsDir)).Value(&st.DocumentsDir).Validate(required("the folder the scanner writes to")),
-		huh.NewInput().Title(st.title("SSH address the desks connect to", st.SSHAddr)).Value(&st.SSHAddr).Validate(required("an address like :23234")),
+		st.note("The data directory holds the database, the log and these settings (created 0700). The documents folder is what the desks' file picker opens: the scanner's folder."),
+		huh.NewInput().Title(st.title("Data directory", st.DataDir)).Value(&st.DataDir).Validate(keepable(&st.DataDir, required("a folder for refdesk's data"))),
+		huh.NewInput().Title(st.title("Documents folder", st.DocumentsDir)).Value(&st.DocumentsDir).Validate(keepable(&st.DocumentsDir, required("the folder the scanner writes to"))),
+		huh.NewInput().Title(st.title("SSH address the desks connect to", st.SSHAddr)).Value(&st.SSHAddr).Validate(keepable(&st.SSHAddr, required("an address like :23234"))),
 	))
 }
 
@@ -167,18 +188,18 @@ func checkFolders(_ context.Context, st *setupState) (string, error) {
 
 func webhookForm(st *setupState) *huh.Form {
 	return huh.NewForm(huh.NewGroup(
-		huh.NewNote().Description("Cobalt tells refdesk that a referral is done by calling a public HTTPS address: "+
+		st.note("Cobalt tells refdesk that a referral is done by calling a public HTTPS address: "+
 			"refdesk serve's POST "+api.WebhookPath+", directly (--tls-cert) or behind a TLS proxy. "+
 			"It is registered with Cobalt now, and its signing secret kept."),
 		huh.NewInput().Title(st.title("Public webhook URL", st.WebhookURL)).Placeholder("https://refdesk.clinic.example"+api.WebhookPath).
-			Value(&st.WebhookURL).Validate(func(s string) error { _, err := webhookURL(s); return err }),
+			Value(&st.WebhookURL).Validate(keepable(&st.WebhookURL, func(s string) error { _, err := webhookURL(s); return err })),
 		huh.NewInput().Title(st.title("Address refdesk serve listens on for it (the proxy forwards here)", st.WebhookAddr)).Value(&st.WebhookAddr).
-			Validate(func(s string) error {
+			Validate(keepable(&st.WebhookAddr, func(s string) error {
 				if strings.TrimSpace(s) == "" {
 					return errors.New("enter an address like 127.0.0.1:8080")
 				}
 				return nil
-			}),
+			})),
 	))
 }
 
@@ -239,7 +260,7 @@ func staleForm(st *setupState) *huh.Form {
 		opts[i] = huh.NewOption(fmt.Sprintf("%s (id %s)", r.URL, r.ID), r.ID)
 	}
 	return huh.NewForm(huh.NewGroup(
-		huh.NewNote().Description("Cobalt sends every event to every registered URL. Remove the ones nothing answers any more (an old server's, a test's). Space selects, Enter goes on; select none to keep them all."),
+		st.note("Cobalt sends every event to every registered URL. Remove the ones nothing answers any more (an old server's, a test's). Space selects, Enter goes on; select none to keep them all."),
 		huh.NewMultiSelect[string]().Title("Remove these registrations").Options(opts...).Value(&st.Remove).
 			Height(len(opts)+1), // huh shows one option only without it
 	))
@@ -276,7 +297,7 @@ func desksForm(st *setupState) *huh.Form {
 	}
 	st.AddDesk = len(st.desks) == 0
 	return huh.NewForm(huh.NewGroup(
-		huh.NewNote().Description(desc),
+		st.note(desc),
 		huh.NewConfirm().Title("Add a desk's public key now?").Affirmative("Add a desk").Negative("Go on").Value(&st.AddDesk),
 	))
 }
@@ -284,7 +305,7 @@ func desksForm(st *setupState) *huh.Form {
 func deskKeyForm(st *setupState) *huh.Form {
 	st.DeskName, st.DeskKey = "", ""
 	return huh.NewForm(huh.NewGroup(
-		huh.NewNote().Description("On the desk's machine, 'ssh-keygen -t ed25519' makes a key; paste its public half (the .pub file's line). With PuTTYgen, paste the 'Public key for pasting into OpenSSH authorized_keys file' box."),
+		st.note("On the desk's machine, 'ssh-keygen -t ed25519' makes a key; paste its public half (the .pub file's line). With PuTTYgen, paste the 'Public key for pasting into OpenSSH authorized_keys file' box."),
 		huh.NewInput().Title("Desk name (shown in the pane and the audit log)").Placeholder("frontdesk-1").Value(&st.DeskName).
 			Validate(checkDeskName),
 		huh.NewInput().Title("Public key").Placeholder("ssh-ed25519 AAAA…").CharLimit(16384).Value(&st.DeskKey),
@@ -304,7 +325,7 @@ func addDeskStep(_ context.Context, st *setupState) (string, error) {
 func summaryForm(st *setupState) *huh.Form {
 	st.Choice = choiceWrite
 	return huh.NewForm(huh.NewGroup(
-		huh.NewNote().Description(st.summary()),
+		st.note(st.summary()),
 		huh.NewSelect[string]().Title("Write these settings?").Options(
 			huh.NewOption("Write them", choiceWrite),
 			huh.NewOption("Change something (back to step 1; what you typed is kept)", choiceAgain),
@@ -315,3 +336,13 @@ func summaryForm(st *setupState) *huh.Form {
 
 // errQuit is the summary's "quit without writing anything".
 var errQuit = errors.New("setup stopped: nothing was written")
+
+// note is a huh note showing text as written: the screen's notes read _,
+// * and ` as markup (a path like authorized_keys lost its underscore),
+// accessible mode prints them as they are.
+func (st *setupState) note(text string) *huh.Note {
+	if !st.accessible {
+		text = strings.NewReplacer(`\`, `\\`, "_", `\_`, "*", `\*`, "`", "\\`").Replace(text)
+	}
+	return huh.NewNote().Description(text)
+}

@@ -11,7 +11,12 @@ import (
 // summary is what will be written, secrets named but never shown.
 func (st *setupState) summary() string {
 	var b strings.Builder
-	row := func(k, v string) { fmt.Fprintf(&b, "%-17s %s\n", k+":", v) }
+	row := func(k, v string) {
+		if k != "" {
+			k += ":"
+		}
+		fmt.Fprintf(&b, "%-17s %s\n", k, v)
+	}
 	row("Cobalt", fmt.Sprintf("%s (credentials accepted; %d providers)", st.BaseURL, st.providers))
 	row("Data directory", st.DataDir)
 	row("Documents folder", st.DocumentsDir)
