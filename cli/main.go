@@ -57,6 +57,7 @@ func commands() []command {
 		{"backup", "copy the database while serve runs (0600, checked)", runBackup},
 		{"setup", "set up a clinic step by step: credentials, folders, webhook, desks", runSetup},
 		{"desks", "list, add or remove the desks allowed to connect (authorized_keys)", runDesks},
+		{"doctor", "check the set-up without changing it (credentials, webhook, folders, clock)", runDoctor},
 	}
 }
 
