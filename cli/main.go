@@ -100,8 +100,8 @@ func usage(w io.Writer) {
 Run 'refdesk COMMAND --help' for a command's flags.
 
 With no Cobalt credentials, refdesk runs on an embedded sandbox with synthetic
-data. Credentials come from the environment only (flags would show them to
-every user of 'ps'):
+data. Credentials come from the environment or DATA-DIR/credentials (0600,
+written by 'refdesk setup'), never from flags (they would show in 'ps'):
   COBALT_CLIENT_ID, COBALT_CLIENT_SECRET, COBALT_ACCESS_TOKEN,
   COBALT_WEBHOOK_SECRET, COBALT_BASE_URL (default https://api.usecobalt.com/v1),
   REFDESK_DATA_DIR (default: the user's data directory).
