@@ -142,7 +142,7 @@ func webhookURL(s string) (string, error) {
 	}
 	if u.Scheme == "http" {
 		if h := u.Hostname(); h != "localhost" && h != "127.0.0.1" && h != "::1" {
-			return "", errors.New("Cobalt calls HTTPS addresses only: use https:// (put a TLS proxy or serve's --tls-cert in front)")
+			return "", errors.New("use https://: Cobalt calls HTTPS addresses only (put a TLS proxy or serve's --tls-cert in front)")
 		}
 	}
 	if u.Path == "" || u.Path == "/" {

@@ -242,7 +242,7 @@ func checkWebhook(ctx context.Context, st *setupState) (string, error) {
 			return "", fmt.Errorf("cannot register the webhook: %s", cobaltReason(err))
 		}
 		if reg.Secret == "" {
-			return "", errors.New("Cobalt registered the URL but its answer carried no signing secret: ask Cobalt's support for it, and put it in COBALT_WEBHOOK_SECRET")
+			return "", errors.New("the URL was registered, but Cobalt's answer carried no signing secret: ask Cobalt's support for it, and put it in COBALT_WEBHOOK_SECRET")
 		}
 		st.webhookID, st.webhookSecret = reg.ID, reg.Secret
 		msg = fmt.Sprintf("Registered %s with Cobalt (id %s); its signing secret will be kept in the credentials file.", u, reg.ID)
