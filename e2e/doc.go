@@ -16,6 +16,9 @@
 //     server's resident memory and the time from the sandbox's webhook to
 //     each of the 50 screens (load_test.go; BenchmarkServe50Sessions, or
 //     TestServe50Sessions with REFDESK_E2E_LOAD=1).
+//   - `refdesk setup --accessible` (issue 18) in tmux against `refdesk
+//     sandbox` over HTTP: a refused secret asked again, then every step to
+//     the written files, no secret on the screen (setup_test.go).
 //
 // Tests that need tmux or ssh skip with a message when they are missing
 // (.ci/run installs both). The package has no non-test code.
