@@ -293,7 +293,7 @@ func removeStale(ctx context.Context, st *setupState) (string, error) {
 func desksForm(st *setupState) *huh.Form {
 	desc := "No desk can connect yet: add each workstation's public key."
 	if len(st.desks) > 0 {
-		desc = "Desks allowed in " + st.keysPath + ":\n" + formatDesks(st.desks)
+		desc = "Desks for " + st.keysPath + " (new ones are written after the summary):\n" + formatDesks(st.desks)
 	}
 	st.AddDesk = len(st.desks) == 0
 	return huh.NewForm(huh.NewGroup(

@@ -221,3 +221,47 @@ func TestSetupHappyPathThenServeStartsFromIt(t *testing.T) {
 		t.Errorf("re-running setup with Enter everywhere changed the settings:\n%s\n---\n%s", toml, toml2)
 	}
 }
+
+func TestSetupSummaryGoBackKeepsTypedThenQuitWritesNothing(t *testing.T) {
+	_, base := setupSandbox(t)
+	dir := filepath.Join(t.TempDir(), "data")
+	d := newSetupDriver(t, base, dir)
+	typeCredentials(d, setupID, setupSecret, setupToken)
+	d.enter()
+	d.enter()
+	d.enter()
+	d.typ("https://refdesk.clinic.example")
+	d.enter()
+	d.enter()
+	d.atStep(stepDesks)
+	d.key(tea.KeyRight) // "Go on" without a desk
+	d.enter()
+	d.atStep(stepSummary)
+	d.key(tea.KeyDown) // "Change something"
+	d.enter()
+	d.atStep(stepCredentials)
+	d.want("Back to step 1: what you typed is kept")
+	typeCredentials(d, "", "", "") // Enter keeps what was typed
+	d.want("Cobalt accepted these credentials: 150 providers.")
+	d.enter()
+	d.enter()
+	d.enter()
+	d.enter()
+	d.enter()
+	d.want("is registered with Cobalt already")
+	d.atStep(stepDesks)
+	d.key(tea.KeyRight)
+	d.enter()
+	d.atStep(stepSummary)
+	d.key(tea.KeyDown)
+	d.key(tea.KeyDown) // "Quit without writing anything"
+	d.enter()
+	if !d.quit || d.w.Finished() || d.w.quit == nil {
+		t.Fatalf("quit from the summary: quit %v, finished %v; screen:\n%s", d.quit, d.w.Finished(), d.screen())
+	}
+	for _, f := range []string{credentialsFile, settingsFile, "authorized_keys"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); !os.IsNotExist(err) {
+			t.Errorf("quitting wrote %s (err %v)", f, err)
+		}
+	}
+}
