@@ -47,6 +47,7 @@ func runDoctor(cio IO, args []string) int {
 	fs := newFlags(cio, "doctor", "doctor [--json] [flags]")
 	cfg.bindFlags(fs)
 	asJSON := fs.Bool("json", false, "print the checks as JSON")
+	hook := fs.String("webhook-url", "", "the public webhook URL to check (default: refdesk.toml's webhook_url)")
 	if code, done := parse(fs, args); done {
 		return code
 	}
@@ -57,6 +58,9 @@ func runDoctor(cio IO, args []string) int {
 		rep.add("settings", "fail", "%v", err)
 	} else {
 		rep.add("settings", doctorStatusOK, "read from %s", cfg.DataDir)
+		if *hook != "" {
+			cfg.Settings.WebhookURL = *hook
+		}
 		doctor(ctx, cfg, rep)
 	}
 	rep.OK = true
@@ -222,7 +226,7 @@ func checkClock(ctx context.Context, baseURL string, rep *doctorReport) {
 func doctorWebhook(ctx context.Context, c *api.Client, cfg Config, rep *doctorReport) {
 	u := cfg.Settings.WebhookURL
 	if u == "" {
-		rep.add("webhook", "fail", "no webhook URL in %s: run 'refdesk setup' (or completions come only by polling)", filepath.Join(cfg.DataDir, settingsFile))
+		rep.add("webhook", "fail", "no webhook URL in %s: run 'refdesk setup', or give --webhook-url", filepath.Join(cfg.DataDir, settingsFile))
 		return
 	}
 	regs, err := c.Webhooks(ctx)

@@ -114,7 +114,14 @@ func TestDoctorFailuresSayWhatToDo(t *testing.T) {
 	if err := writeCredentials(dir, Credentials{ClientID: setupID, ClientSecret: setupSecret, AccessToken: setupToken, WebhookSecret: "whsec_x"}); err != nil {
 		t.Fatal(err)
 	}
+	if err := writeSettings(dir, Settings{BaseURL: base}); err != nil {
+		t.Fatal(err)
+	}
 	_, checks, _ = runDoctorJSON(t, nil, "--data-dir", dir)
+	if c := checks["webhook"]; c.Status != "fail" || !strings.Contains(c.Detail, "--webhook-url") {
+		t.Errorf("no webhook URL anywhere: %+v", c)
+	}
+	_, checks, _ = runDoctorJSON(t, nil, "--data-dir", dir, "--webhook-url", "https://127.0.0.1:1/webhooks/cobalt")
 	if c := checks["webhook"]; c.Status != "fail" || !strings.Contains(c.Detail, "not registered") {
 		t.Errorf("webhook: %+v", c)
 	}
