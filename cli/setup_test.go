@@ -265,3 +265,30 @@ func TestSetupSummaryGoBackKeepsTypedThenQuitWritesNothing(t *testing.T) {
 		}
 	}
 }
+
+func TestSetupSystemdUnitWrittenWithQuotedPaths(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data dir")
+	unit := filepath.Join(t.TempDir(), "refdesk.service")
+	st := &setupState{DataDir: dir, DocumentsDir: "/srv/scans", keysPath: filepath.Join(dir, "authorized_keys"),
+		systemdPath: unit, user: "refdesk", Choice: choiceWrite, BaseURL: "https://api.usecobalt.com/v1",
+		cur: Credentials{ClientID: "a", ClientSecret: "b", AccessToken: "c"}, webhookSecret: "whsec_unit"}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	msg, err := writeStep(context.Background(), st)
+	if err != nil || !strings.Contains(msg, unit) {
+		t.Fatalf("writeStep: %q %v", msg, err)
+	}
+	data, err := os.ReadFile(unit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"User=refdesk\n", `serve --data-dir "` + dir + `"` + "\n", `ReadWritePaths="` + dir + `" /srv/scans` + "\n"} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("unit lacks %q:\n%s", want, data)
+		}
+	}
+	if strings.Contains(string(data), "whsec_unit") || strings.Contains(string(data), "EnvironmentFile") {
+		t.Errorf("the unit carries secrets:\n%s", data)
+	}
+}
