@@ -121,7 +121,7 @@ func TestEnvironmentWinsOverCredentialsFile(t *testing.T) {
 
 // startServeFromFiles runs 'refdesk serve --data-dir dir' with no
 // environment at all and waits until it serves; the returned function stops it.
-func startServeFromFiles(t *testing.T, dir string) (stdout *syncBuffer, stop func() int) {
+func startServeFromFiles(t *testing.T, dir string) (stdout, stderr *syncBuffer, stop func() int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out, errb := &syncBuffer{}, &syncBuffer{}
@@ -142,7 +142,7 @@ func startServeFromFiles(t *testing.T, dir string) (stdout *syncBuffer, stop fun
 			t.Fatalf("serve did not start in 30 s\nstdout: %s\nstderr: %s", out, errb)
 		}
 	}
-	return out, func() int { cancel(); return <-done }
+	return out, errb, func() int { cancel(); return <-done }
 }
 
 func TestServeStartsFromSettingsFilesWithNoEnvironment(t *testing.T) {
@@ -166,7 +166,7 @@ func TestServeStartsFromSettingsFilesWithNoEnvironment(t *testing.T) {
 		SSHAddr: "127.0.0.1:0", WebhookAddr: "127.0.0.1:0"}); err != nil {
 		t.Fatal(err)
 	}
-	out, stop := startServeFromFiles(t, dir)
+	out, _, stop := startServeFromFiles(t, dir)
 	if code := stop(); code != ExitOK {
 		t.Errorf("serve exited %d", code)
 	}

@@ -174,7 +174,7 @@ func TestSetupHappyPathThenServeStartsFromIt(t *testing.T) {
 		}
 	}
 
-	out, stop := startServeFromFiles(t, dir)
+	out, logs, stop := startServeFromFiles(t, dir)
 	if code := stop(); code != ExitOK {
 		t.Errorf("serve exited %d", code)
 	}
@@ -186,9 +186,12 @@ func TestSetupHappyPathThenServeStartsFromIt(t *testing.T) {
 			t.Errorf("serve's output shows the secret %.8s…", s)
 		}
 	}
-	log, _ := os.ReadFile(filepath.Join(dir, "refdesk.log"))
+	// serve logs to stderr (journald) unless --log-file is given.
+	if !strings.Contains(logs.String(), "level=") {
+		t.Errorf("serve logged nothing to stderr; is the log elsewhere now?\n%s", logs)
+	}
 	for _, s := range secrets[1:] {
-		if strings.Contains(string(log), s) {
+		if strings.Contains(logs.String(), s) {
 			t.Errorf("the log holds the secret %.8s…", s)
 		}
 	}
