@@ -1,5 +1,6 @@
-// Package files is the Documents field: a bubbles filepicker rooted at the
-// documents folder, the list of chosen files with their sizes, and the
+// Package files is the Documents field: a scanner inbox rooted at the
+// documents folder (newest files first with their age and size, the desk's
+// own upload inbox first, a fuzzy search by name, Space to mark several), the list of chosen files with their sizes, and the
 // running size of the request (documents count 4/3 once base64-encoded)
 // against Cobalt's 25 MB limit. Files Cobalt would refuse (no extension,
 // empty) are refused when chosen, with Cobalt's messages. In confined mode
@@ -10,9 +11,10 @@ package files
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
-	"charm.land/bubbles/v2/filepicker"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
@@ -26,7 +28,11 @@ type Model struct {
 	root     string // absolute
 	realRoot string // root with symlinks resolved
 	confine  bool
-	picker   filepicker.Model
+	br       browser
+	gen      int    // generation of the last folder read asked for
+	inbox    string // the desk's upload inbox (absolute), listed first at the root
+	sent     func() map[string]bool
+	now      func() time.Time
 	picking  bool
 	docs     []state.DocumentRef
 	cursor   int
@@ -49,29 +55,33 @@ func New(dir string, confine bool, st *theme.Styles, keys *theme.Keys) Model {
 	if err != nil {
 		real = abs
 	}
-	m := Model{root: abs, realRoot: real, confine: confine, styles: st, keys: keys}
-	m.picker = m.newPicker()
+	m := Model{root: abs, realRoot: real, confine: confine, styles: st, keys: keys, now: time.Now}
+	m.br = browser{dir: abs, height: 10}
 	return m
 }
 
-func (m Model) newPicker() filepicker.Model {
-	p := filepicker.New()
-	p.CurrentDirectory = m.root
-	p.ShowPermissions = false
-	p.AutoHeight = false
-	p.SetHeight(10)
-	km := filepicker.DefaultKeyMap()
-	km.Back = key.NewBinding(key.WithKeys("left", "backspace", "h"), key.WithHelp("←", "up a folder"))
-	p.KeyMap = km
-	p.Styles = pickerStyles(m.styles)
-	return p
+// SetInbox names the desk's own upload inbox (serve: inbox/<desk>/ inside
+// the documents folder); its files come first at the top of the picker.
+func (m *Model) SetInbox(dir string) {
+	if dir == "" {
+		m.inbox = ""
+		return
+	}
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	m.inbox = dir
 }
 
+// SetSent gives the picker a way to know which files were attached to a
+// referral already sent (by path); it is called off the screen's loop.
+func (m *Model) SetSent(f func() map[string]bool) { m.sent = f }
+
 // SetStyles applies new styles.
-func (m *Model) SetStyles(st *theme.Styles) { m.styles = st; m.picker.Styles = pickerStyles(st) }
+func (m *Model) SetStyles(st *theme.Styles) { m.styles = st }
 
 // SetHeight sets how many rows the file picker lists.
-func (m *Model) SetHeight(h int) { m.picker.SetHeight(max(3, h)) }
+func (m *Model) SetHeight(h int) { m.br.height = max(3, h); m.br.scroll() }
 
 // SetBase tells the field how large the request is without documents, so
 // the running total is the whole body's.
@@ -93,11 +103,19 @@ func (m Model) Picking() bool { return m.picking }
 // Message is the last refusal or note ("" when none).
 func (m Model) Message() string { return m.msg }
 
-// Open shows the file picker; its Init reads the folder.
+// Open shows the file picker at the documents folder, reading it afresh.
 func (m *Model) Open() tea.Cmd {
 	m.picking = true
 	m.msg = ""
-	return m.picker.Init()
+	m.br.query, m.br.marked, m.br.cursor, m.br.offset = "", nil, 0, 0
+	return m.load(m.root)
+}
+
+// load reads dir for the picker.
+func (m *Model) load(dir string) tea.Cmd {
+	m.gen++
+	m.br.loading = true
+	return readDir(m.gen, dir, m.inbox, filepath.Clean(dir) == filepath.Clean(m.root), m.sent)
 }
 
 // Close hides the file picker (Esc).
@@ -122,13 +140,29 @@ func BodySize(base int64, docs []state.DocumentRef) int64 {
 	return n
 }
 
-// Update handles keys (the field has focus) and the picker's own messages.
+// Update handles keys (the field has focus) and the folder listings.
 func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
-	kp, isKey := msg.(tea.KeyPressMsg)
-	if !isKey {
-		var cmd tea.Cmd
-		m.picker, cmd = m.picker.Update(msg)
-		return m, cmd
+	if l, ok := msg.(listing); ok {
+		if l.gen == m.gen {
+			m.br.loading = false
+			m.br.dir, m.br.all, m.br.err = l.dir, l.entries, l.err
+			m.br.cursor, m.br.offset = 0, 0
+			m.br.filter()
+		}
+		return m, nil
+	}
+	var kp tea.KeyPressMsg
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		kp = msg
+	case tea.PasteMsg:
+		if m.picking {
+			m.br.query += theme.Clean(strings.ReplaceAll(msg.Content, "\n", " "))
+			m.br.filter()
+		}
+		return m, nil
+	default:
+		return m, nil
 	}
 	m.msg = "" // a note answers the last key; the next key moves on
 	if !m.picking {
@@ -148,30 +182,109 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		}
 		return m, nil
 	}
-	if key.Matches(kp, m.keys.Back) {
-		m.picking = false
-		return m, nil
-	}
-	if key.Matches(kp, m.picker.KeyMap.Back) && m.confine && m.atRoot() {
-		m.msg = "This is the documents folder: files outside it cannot be attached here."
-		return m, nil
-	}
-	if key.Matches(kp, m.picker.KeyMap.Open) && m.confine {
-		if p := m.picker.HighlightedPath(); p != "" && !m.inside(p) {
-			m.msg = "That entry points outside the documents folder and cannot be used here."
+	return m.pickKey(kp)
+}
+
+// pickKey is a key in the open picker: typing searches, Space marks,
+// Enter attaches (the marked files, else the highlighted one) or opens a
+// folder, ← or Backspace on an empty search goes up a folder.
+func (m Model) pickKey(kp tea.KeyPressMsg) (Model, tea.Cmd) {
+	b := &m.br
+	switch kp.String() {
+	case "esc":
+		if b.query != "" {
+			b.query = ""
+			b.filter()
 			return m, nil
 		}
+		m.picking = false
+		return m, nil
+	case "up", "ctrl+p":
+		b.move(-1)
+	case "down", "ctrl+n":
+		b.move(1)
+	case "pgup":
+		b.move(-b.height)
+	case "pgdown":
+		b.move(b.height)
+	case "home":
+		b.move(-len(b.rows))
+	case "end":
+		b.move(len(b.rows))
+	case "space":
+		if e, ok := b.highlighted(); ok {
+			b.toggle(e)
+			b.move(1)
+		}
+	case "right":
+		if e, ok := b.highlighted(); ok && e.dir {
+			return m, m.enter(e)
+		}
+	case "left":
+		return m, m.up()
+	case "backspace":
+		if b.query == "" {
+			return m, m.up()
+		}
+		r := []rune(b.query)
+		b.query = string(r[:len(r)-1])
+		b.filter()
+	case "enter":
+		if len(b.marked) > 0 {
+			paths := append([]string(nil), b.marked...)
+			for _, p := range paths {
+				m.add(p)
+				if !strings.HasPrefix(m.msg, "Attached ") {
+					m.picking = true // keep the list to fix what was refused
+					return m, nil
+				}
+			}
+			if len(paths) > 1 {
+				m.msg = "Attached " + strconv.Itoa(len(paths)) + " files."
+			}
+			b.marked = nil
+			return m, nil
+		}
+		e, ok := b.highlighted()
+		if !ok {
+			return m, nil
+		}
+		if e.dir {
+			return m, m.enter(e)
+		}
+		m.add(e.path)
+	default:
+		if kp.Text != "" && kp.Mod&^tea.ModShift == 0 {
+			b.query += theme.Clean(kp.Text)
+			b.cursor = 0
+			b.filter()
+		}
 	}
-	var cmd tea.Cmd
-	m.picker, cmd = m.picker.Update(msg)
-	if ok, path := m.picker.DidSelectFile(msg); ok {
-		m.add(path)
+	return m, nil
+}
+
+// enter opens folder e, unless it leads outside the documents folder.
+func (m *Model) enter(e entry) tea.Cmd {
+	if m.confine && !m.inside(e.path) {
+		m.msg = "That entry points outside the documents folder and cannot be used here."
+		return nil
 	}
-	return m, cmd
+	m.br.query, m.br.marked = "", nil
+	return m.load(e.path)
+}
+
+// up goes to the parent folder, never above the root when confined.
+func (m *Model) up() tea.Cmd {
+	if m.confine && m.atRoot() {
+		m.msg = "This is the documents folder: files outside it cannot be attached here."
+		return nil
+	}
+	m.br.query, m.br.marked = "", nil
+	return m.load(filepath.Dir(m.br.dir))
 }
 
 func (m Model) atRoot() bool {
-	return filepath.Clean(m.picker.CurrentDirectory) == filepath.Clean(m.root)
+	return filepath.Clean(m.br.dir) == filepath.Clean(m.root)
 }
 
 // inside reports whether p, with symlinks resolved, is within the root.
@@ -254,4 +367,15 @@ func errText(err error) string {
 		return pe.Err.Error()
 	}
 	return err.Error()
+}
+
+// ClearSearch empties the open picker's search; it reports false when
+// there was none (Esc then closes the picker).
+func (m *Model) ClearSearch() bool {
+	if !m.picking || m.br.query == "" {
+		return false
+	}
+	m.br.query = ""
+	m.br.filter()
+	return true
 }

@@ -3,7 +3,6 @@ package files
 import (
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -54,34 +53,23 @@ func write(t *testing.T, path string, size int64) {
 	f.Close()
 }
 
-// choose opens the picker in the folder shown and picks name: the picker
-// lists folders first, then files, each by name, hidden ones left out.
+// choose opens the picker in the folder shown and picks name: it moves the
+// cursor down to the row that shows name, as a person would.
 func (h *harness) choose(name string) {
 	h.t.Helper()
 	if !h.m.Picking() {
 		h.d.Press("a")
 	}
-	ents, err := os.ReadDir(h.m.picker.CurrentDirectory)
-	if err != nil {
-		h.t.Fatal(err)
+	i := -1
+	for k, r := range h.m.br.rows {
+		if h.m.br.all[r].name == name {
+			i = k
+		}
 	}
-	sort.SliceStable(ents, func(i, j int) bool {
-		if ents[i].IsDir() == ents[j].IsDir() {
-			return ents[i].Name() < ents[j].Name()
-		}
-		return ents[i].IsDir()
-	})
-	i := 0
-	for _, e := range ents {
-		if strings.HasPrefix(e.Name(), ".") {
-			continue
-		}
-		if e.Name() == name {
-			break
-		}
-		i++
+	if i < 0 {
+		h.t.Fatalf("%q is not listed", name)
 	}
-	h.d.Press("g")
+	h.d.Press("home")
 	for ; i > 0; i-- {
 		h.d.Press("down")
 	}
@@ -187,15 +175,15 @@ func TestConfinedNeverLeavesTheDocumentsFolder(t *testing.T) {
 	h := newHarness(t, root, true)
 	h.d.Press("a")
 	h.d.Press("left") // up a folder from the root: refused
-	if h.m.picker.CurrentDirectory != h.m.root {
-		t.Fatalf("left the root: %s", h.m.picker.CurrentDirectory)
+	if h.m.br.dir != h.m.root {
+		t.Fatalf("left the root: %s", h.m.br.dir)
 	}
 	if !strings.Contains(h.m.Message(), "documents folder") {
 		t.Fatalf("message = %q", h.m.Message())
 	}
 	h.choose("link-out") // a symlinked folder pointing outside: refused
-	if h.m.picker.CurrentDirectory != h.m.root {
-		t.Fatalf("followed a symlink out: %s", h.m.picker.CurrentDirectory)
+	if h.m.br.dir != h.m.root {
+		t.Fatalf("followed a symlink out: %s", h.m.br.dir)
 	}
 	h.choose("zz-out.pdf") // a symlinked file pointing outside: refused
 	if len(h.m.Docs()) != 0 {
@@ -209,7 +197,7 @@ func TestConfinedNeverLeavesTheDocumentsFolder(t *testing.T) {
 	// Not confined (a local desk), the same picker may go up.
 	h2 := newHarness(t, root, false)
 	h2.d.Press("a", "left")
-	if h2.m.picker.CurrentDirectory == h2.m.root {
+	if h2.m.br.dir == h2.m.root {
 		t.Fatalf("unconfined picker could not go up")
 	}
 }

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
-	"charm.land/bubbles/v2/filepicker"
 	"charm.land/lipgloss/v2"
 
 	"refdesk/api"
@@ -17,20 +17,6 @@ import (
 func jsonString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
-}
-
-func pickerStyles(st *theme.Styles) filepicker.Styles {
-	s := filepicker.DefaultStyles()
-	if st == nil || !st.NoColor {
-		s.EmptyDirectory = s.EmptyDirectory.SetString("This folder is empty.")
-		return s
-	}
-	plain := lipgloss.NewStyle()
-	return filepicker.Styles{DisabledCursor: plain, Cursor: plain.Bold(true), Symlink: plain.Italic(true),
-		Directory: plain.Bold(true), File: plain, DisabledFile: plain.Faint(true), Permission: plain,
-		Selected: plain.Reverse(true), DisabledSelected: plain.Faint(true),
-		FileSize:       plain.Width(7).Align(lipgloss.Right),
-		EmptyDirectory: plain.PaddingLeft(2).SetString("This folder is empty.")}
 }
 
 // Bar draws used against limit in width cells, with the numbers in words.
@@ -58,17 +44,7 @@ func (m Model) View(width int, focused bool) string {
 	}
 	if m.picking {
 		b.WriteString(msg) // above the list, which may fill the space left
-		rel, err := filepath.Rel(m.root, m.picker.CurrentDirectory)
-		if err != nil {
-			rel = m.picker.CurrentDirectory
-		}
-		b.WriteString(st.Muted.Render("Folder: "+textsafe.Fit(filepath.Join(filepath.Base(m.root), rel), max(10, width-8))) + "\n")
-		// bubbles' picker writes file names as they are: clean and cut
-		// each of its lines, keeping its styles.
-		for _, line := range strings.Split(m.picker.View(), "\n") {
-			b.WriteString(textsafe.FitStyled(textsafe.Styled(line), width) + "\n")
-		}
-		b.WriteString(st.Muted.Render("enter choose · → open folder · ← up · esc close") + "\n")
+		b.WriteString(m.listView(width) + "\n")
 	} else {
 		if len(m.docs) == 0 {
 			b.WriteString(st.Muted.Render("No documents (optional). Enter or a: add a file.") + "\n")
@@ -89,4 +65,79 @@ func (m Model) View(width int, focused bool) string {
 		b.WriteString(msg)
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// listView draws the open picker: the folder, the search, the rows with
+// their age and size, and the keys.
+func (m Model) listView(width int) string {
+	st, br := m.styles, m.br
+	var b strings.Builder
+	rel, err := filepath.Rel(m.root, br.dir)
+	if err != nil {
+		rel = br.dir
+	}
+	b.WriteString(st.Muted.Render("Folder: "+textsafe.Fit(filepath.Join(filepath.Base(m.root), rel), max(10, width-8))) + "\n")
+	search := "type to search by name"
+	if br.query != "" {
+		search = "search: " + br.query
+	}
+	b.WriteString(st.Muted.Render(textsafe.Fit(search, max(10, width))) + "\n")
+	switch {
+	case br.err != "":
+		b.WriteString(st.Error.Render(textsafe.Fit(br.err, max(10, width))) + "\n")
+	case br.loading && len(br.all) == 0:
+		b.WriteString(st.Muted.Render("Reading the folder…") + "\n")
+	case len(br.all) == 0:
+		b.WriteString(st.Muted.Render("  This folder is empty.") + "\n")
+	case len(br.rows) == 0:
+		b.WriteString(st.Muted.Render(textsafe.Fit("  No file name matches “"+br.query+"”: Backspace to search again.", max(10, width))) + "\n")
+	}
+	now := m.now()
+	end := min(len(br.rows), br.offset+max(1, br.height))
+	for i := br.offset; i < end; i++ {
+		e := br.all[br.rows[i]]
+		b.WriteString(m.rowView(e, i == br.cursor, br.isMarked(e.path), now, width) + "\n")
+	}
+	keys := "enter attach · space mark · → open folder · ← up · esc close"
+	if n := len(br.marked); n > 0 {
+		keys = fmt.Sprintf("%d marked · enter attach them · space unmark · esc close", n)
+	}
+	b.WriteString(st.Muted.Render(textsafe.Fit(keys, max(10, width))))
+	return b.String()
+}
+
+// rowView draws one row: cursor, mark, name (cleaned and cut), then age,
+// size and whether it was sent already.
+func (m Model) rowView(e entry, cur, marked bool, now time.Time, width int) string {
+	st := m.styles
+	lead := "  "
+	if cur {
+		lead = "▸ "
+	}
+	if marked {
+		lead += "✓ "
+	} else {
+		lead += "  "
+	}
+	info := "folder"
+	if !e.dir {
+		info = age(now, e.mod) + " · " + api.HumanBytes(e.size)
+		if e.sent {
+			info += " · sent already"
+		}
+	}
+	name := e.name
+	if e.dir {
+		name += "/"
+	}
+	nameW := max(8, width-4-len(info)-2)
+	head := lead + textsafe.Fit(name, nameW)
+	pad := strings.Repeat(" ", max(1, width-textsafe.Width(head)-textsafe.Width(info)))
+	switch {
+	case cur:
+		return st.Cursor.Render(head + pad + info)
+	case e.dir:
+		return lipgloss.NewStyle().Bold(true).Render(head) + pad + st.Muted.Render(info)
+	}
+	return head + pad + st.Muted.Render(info)
 }

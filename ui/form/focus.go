@@ -42,7 +42,9 @@ func (m *Model) focusField(f int) tea.Cmd {
 func (m *Model) Back() bool {
 	switch {
 	case m.Busy():
-		m.docs.Close()
+		if !m.docs.ClearSearch() {
+			m.docs.Close()
+		}
 		return true
 	case m.focus == FieldPatient && m.patient.Query() != "":
 		m.patient.SetQuery("")
