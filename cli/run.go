@@ -17,7 +17,7 @@ func runTUI(cio IO, args []string) int {
 	cfg := loadConfig(cio.Env)
 	fs := newFlags(cio, "refdesk", "[run] [flags]")
 	cfg.bindFlags(fs)
-	docs := fs.String("documents-dir", "", "folder the document picker opens in (default: the current folder)")
+	docs := fs.String("documents-dir", lookup(cio.Env, "REFDESK_DOCUMENTS_DIR"), "folder the document picker opens in, e.g. where the scanner writes (env REFDESK_DOCUMENTS_DIR; default: the current folder)")
 	webhookAddr := fs.String("webhook-addr", "", "receive Cobalt's webhooks here too (needs a public address and COBALT_WEBHOOK_SECRET); without it completion comes by polling")
 	sf := bindSandboxFlags(fs)
 	if code, done := parse(fs, args); done {

@@ -151,7 +151,7 @@ func (s *Server) trackDesk(next ssh.Handler) ssh.Handler {
 		env = append(env, "TERM="+pty.Term)
 		w, h := windowSize(pty.Window.Width, pty.Window.Height)
 		d := &desk{info: Session{
-			Desk: entry.Desk, Login: logText(sess.User()), Fingerprint: entry.Fingerprint,
+			Desk: entry.Desk, Login: logText(sess.User()), Fingerprint: entry.Fingerprint, InboxFolder: entry.Folder,
 			Term: pty.Term, Width: w, Height: h, Environ: env,
 		}}
 		// The desk's context outlives the connection: when the client drops,

@@ -95,7 +95,10 @@ type Session struct {
 	// It proves nothing and identifies no one: show or log it, never key
 	// anything on it.
 	Login       string
-	Fingerprint string   // SHA256:... of the key used
+	Fingerprint string // SHA256:... of the key used
+	// InboxFolder is the desk's upload folder name under Options.Inbox
+	// (Inbox/<InboxFolder>/), where its scp uploads land.
+	InboxFolder string
 	Term        string   // the client's TERM
 	Width       int      // initial columns
 	Height      int      // initial rows

@@ -90,7 +90,7 @@ func newModel(s Session) *Model {
 	m := &Model{s: s, ctx: s.Context, log: log, now: s.Now, styles: &st, keys: &keys, dark: true,
 		width: 80, height: 24}
 	m.form = form.New(form.Config{Sources: m.sources(), Remote: m.remote(), DocumentsDir: s.DocumentsDir,
-		Confine: s.Confine, Styles: m.styles, Keys: m.keys})
+		Confine: s.Confine, InboxDir: s.InboxDir, SentDocs: m.sentDocs(), Styles: m.styles, Keys: m.keys})
 	var store pane.Store
 	if s.Desk != nil {
 		store = s.Desk
@@ -104,6 +104,25 @@ func newModel(s Session) *Model {
 	m.cache.formDirty = true
 	m.layout()
 	return m
+}
+
+// sentDocs reads which files went with referrals already sent, for the
+// file picker's marks (nil without a desk).
+func (m *Model) sentDocs() func() map[string]bool {
+	d, ctx := m.s.Desk, m.s.Context
+	if d == nil {
+		return nil
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return func() map[string]bool {
+		paths, err := d.SentDocumentPaths(ctx, 2000)
+		if err != nil {
+			return nil
+		}
+		return paths
+	}
 }
 
 // sources are the desk's three indexes, nil when there is no desk.

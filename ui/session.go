@@ -28,6 +28,7 @@ type Session struct {
 	Completions  string // "webhooks" or "polling Cobalt (no webhook receiver)"
 	DocumentsDir string // root of the file picker
 	Confine      bool   // serve mode: never leave DocumentsDir
+	InboxDir     string // the desk's upload inbox (serve), listed first in the file picker
 	Logger       *slog.Logger
 	Context      context.Context // ends with the session
 	// NoColor drops every colour (NO_COLOR set in the user's environment,

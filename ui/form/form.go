@@ -61,8 +61,12 @@ type Config struct {
 	Remote       func(query string) (int, error) // ask Cobalt for patients
 	DocumentsDir string
 	Confine      bool
-	Styles       *theme.Styles
-	Keys         *theme.Keys
+	// InboxDir is the desk's own upload inbox (serve), listed first in the
+	// file picker; SentDocs gives the paths of files already sent.
+	InboxDir string
+	SentDocs func() map[string]bool
+	Styles   *theme.Styles
+	Keys     *theme.Keys
 }
 
 // Model is the form.
@@ -104,6 +108,8 @@ func New(cfg Config) Model {
 	m.codes.Prompt = "› "
 	m.codes.SetStyles(st.TextInput)
 	m.docs = files.New(cfg.DocumentsDir, cfg.Confine, st, keys)
+	m.docs.SetInbox(cfg.InboxDir)
+	m.docs.SetSent(cfg.SentDocs)
 	m.width, m.height = 80, 20
 	return m
 }
