@@ -76,8 +76,7 @@ func fillForm(term terminal, r referral) chosen {
 
 	term.Type(r.Direction)
 	want := map[string]string{"i": "(•) incoming", "o": "(•) outgoing"}[r.Direction]
-	term.WaitText(step, want)
-	term.Press("enter")
+	term.WaitText(step, want, "▶ From") // the letter moved on
 
 	var c chosen
 	c.From = choose(term, "From", r.From)
@@ -86,10 +85,8 @@ func fillForm(term terminal, r referral) chosen {
 	term.WaitText(step, "▶ Priority")
 	term.Type(r.Priority)
 	want = map[string]string{"r": "(•) routine", "u": "(•) URGENT !", "s": "(•) STAT !!"}[r.Priority]
-	term.WaitText(step, want)
-	term.Press("enter")
+	term.WaitText(step, want, "▶ Reason") // the letter moved on
 
-	term.WaitText(step, "▶ Reason")
 	for i, line := range r.Reason {
 		if i > 0 {
 			term.Press("enter")
@@ -111,7 +108,7 @@ func fillForm(term terminal, r referral) chosen {
 	term.Press("tab")
 	term.WaitText(step, "▶ Documents")
 	if r.Document != "" {
-		term.Press("enter") // opens the file picker in the documents folder
+		// The field opened the file picker in the documents folder.
 		term.WaitText(step, "Folder:", r.Document)
 		term.Press("enter")
 		term.WaitText(step, "Attached "+r.Document)

@@ -54,7 +54,7 @@ func TestBoxMemoIsLipgloss(t *testing.T) {
 	e := newEnv(t, 140, 45)
 	e.d.Type("doe")
 	contents = append(contents, e.m.form.View(), e.m.pane.View())
-	e.d.Press("enter", "o", "enter")
+	e.d.Press("enter", "o")
 	contents = append(contents, e.m.form.View())
 	for _, noColor := range []bool{true, false} {
 		st := theme.New(true, noColor)

@@ -77,8 +77,7 @@ func TestEndToEndBinaryInTmux(t *testing.T) {
 	for i := 1; i <= 10 && !(seen["COMPLETED"] && seen["FAILED"]); i++ {
 		text("doe")
 		keys("Enter")
-		text("o")
-		keys("Enter")
+		text("o") // and on to From
 		text("a")
 		keys("Enter")
 		text("a")
@@ -87,8 +86,7 @@ func TestEndToEndBinaryInTmux(t *testing.T) {
 		text(fmt.Sprintf("End-to-end referral %d", i))
 		keys("Tab")
 		keys("Enter") // no codes: on to Documents
-		keys("Enter") // open the file picker
-		keys("Enter") // consult.pdf
+		keys("Enter") // consult.pdf: the file picker opened with the field
 		wait("the document", regexp.MustCompile(`Attached consult\.pdf`))
 		keys("C-s")
 		wait("the review", regexp.MustCompile(`Ready to send`))

@@ -55,8 +55,7 @@ func TestGoldenViews(t *testing.T) {
 
 	e.d.Type("doe")
 	e.d.Press("enter")
-	e.d.Type("o")
-	e.d.Press("enter")
+	e.d.Type("o") // outgoing, and on to From
 	golden(t, "from-picker-80x24-nocolor.golden", e.m.View().Content)
 
 	e.m.s.NoColor = false

@@ -91,8 +91,7 @@ func TestHostileTextFromCobaltIsInert(t *testing.T) {
 	patient := e.entry(state.Patients, 0)
 	e.d.Type(patient.Key)
 	e.d.Press("enter")
-	e.d.Type("o")
-	e.d.Press("enter")
+	e.d.Type("o") // and on to From
 	e.d.Type("Zyxwv")
 	e.waitView("Zyxwv")
 	inert(t, "provider picker", e.m.View().Content)
@@ -101,8 +100,7 @@ func TestHostileTextFromCobaltIsInert(t *testing.T) {
 	e.waitView("Qwxyz")
 	inert(t, "referring provider picker", e.m.View().Content)
 	e.d.Press("enter")
-	e.d.Type("r")
-	e.d.Press("enter")
+	e.d.Type("r") // and on to Reason
 	e.d.Type("Hostile text")
 	e.d.Press("tab")
 	e.d.Press("enter")

@@ -31,7 +31,7 @@ func TestSaveDraftMsgSavesAtOnce(t *testing.T) {
 	if in, _, ok, err := e.desk.LoadDraft(e.ctx, "front1"); err != nil || !ok || in.PatientMRN != patient.Key {
 		t.Fatalf("after the focus moved: draft %+v ok=%v err=%v", in, ok, err)
 	}
-	e.d.Type("o") // outgoing, the focus stays: saved only after an hour's pause
+	e.d.Press("right", "right") // outgoing by the arrows, the focus stays: saved only after an hour's pause
 	if !e.m.unsaved() {
 		t.Fatal("typing left nothing unsaved; the test cannot tell a save apart")
 	}

@@ -42,10 +42,17 @@ func (m Model) directionKey(kp tea.KeyPressMsg) (Model, tea.Cmd) {
 		}
 		return m, m.move(1)
 	}
-	if next == m.direction {
-		return m, nil
+	letter := kp.Text != "" && !key.Matches(kp, k.Left, k.Right)
+	var cmd tea.Cmd
+	if next != m.direction {
+		cmd = m.SetDirection(next)
 	}
-	return m, m.SetDirection(next)
+	if letter && m.direction != "" {
+		// i or o says it all: move on, as Enter would (one key saved on
+		// every referral).
+		return m, tea.Batch(cmd, m.move(1))
+	}
+	return m, cmd
 }
 
 // SetDirection changes the direction, points both provider pickers at the
@@ -143,10 +150,13 @@ func (m Model) priorityKey(kp tea.KeyPressMsg) (Model, tea.Cmd) {
 	switch {
 	case kp.Text == "r" || kp.Text == "R":
 		m.priority = api.PriorityRoutine
+		return m, m.move(1) // the letter says it all: move on
 	case kp.Text == "u" || kp.Text == "U":
 		m.priority = api.PriorityUrgent
+		return m, m.move(1)
 	case kp.Text == "s" || kp.Text == "S":
 		m.priority = api.PriorityStat
+		return m, m.move(1)
 	case key.Matches(kp, k.Left):
 		m.priority = order[(i+2)%3]
 	case key.Matches(kp, k.Right):

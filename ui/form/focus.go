@@ -33,6 +33,14 @@ func (m *Model) focusField(f int) tea.Cmd {
 		return m.reason.Focus()
 	case FieldCodes:
 		return m.codes.Focus()
+	case FieldDocuments:
+		// Like the other pickers, the field shows its list when it gets
+		// the keyboard: the scanner inbox, newest first, so Enter attaches
+		// the newest scan. With documents attached it shows them instead
+		// (Enter or a adds another).
+		if len(m.docs.Docs()) == 0 {
+			return m.docs.Open()
+		}
 	}
 	return nil
 }

@@ -148,6 +148,8 @@ func (m Model) Typing() bool {
 	switch m.focus {
 	case FieldPatient, FieldFrom, FieldTo, FieldReason, FieldCodes:
 		return true
+	case FieldDocuments:
+		return m.docs.Picking() // typing searches the file names
 	}
 	return false
 }

@@ -110,14 +110,12 @@ func TestValidationMessagesAsFieldsAreLeft(t *testing.T) {
 func fill(h *harness) {
 	h.d.Type("doe")
 	h.d.Press("enter") // choose John Doe, on to Direction
-	h.d.Type("o")      // outgoing
-	h.d.Press("enter") // on to From
+	h.d.Type("o")      // outgoing, and on to From
 	h.d.Type("smith")
 	h.d.Press("enter") // From: Smith (providers)
 	h.d.Type("alvarez")
 	h.d.Press("enter") // To: Alvarez (referring providers)
-	h.d.Type("u")      // urgent
-	h.d.Press("enter") // on to Reason
+	h.d.Type("u")      // urgent, and on to Reason
 	h.d.Type("Chest pain")
 	h.d.Press("enter") // a new line in the reason
 	h.d.Type("on exertion")
@@ -136,8 +134,10 @@ func TestFullOutgoingFormAndDirectionSwitch(t *testing.T) {
 	if h.m.Focus() != FieldDocuments {
 		t.Fatalf("focus = %d", h.m.Focus())
 	}
-	h.d.Press("enter") // open the file picker
-	h.d.Press("enter") // choose ecg.pdf
+	if !h.m.Busy() {
+		t.Fatal("the file picker did not open when Documents got the keyboard")
+	}
+	h.d.Press("enter") // choose ecg.pdf, the newest
 	in := h.m.Input()
 	want := state.ReferralInput{PatientMRN: "414421", PatientName: "Doe, John", PatientDOB: "1980-05-15",
 		Direction: "outgoing", FromEHRID: "99999", FromName: "Smith, Jane", ToEHRID: "5521", ToName: "Alvarez, Maria",
@@ -168,7 +168,7 @@ func TestFullOutgoingFormAndDirectionSwitch(t *testing.T) {
 		!strings.Contains(n, "To (Alvarez, Maria) is not in the providers directory") {
 		t.Fatalf("notice = %q", n)
 	}
-	if v := h.view(); !strings.Contains(v, "From (referring providers)") {
+	if v := h.view(); !strings.Contains(v, "▶ From — searches referring providers") || h.m.Focus() != FieldFrom {
 		t.Fatalf("titles not switched:\n%s", v)
 	}
 	// Reason, codes, documents, patient survive the switch.
@@ -181,8 +181,7 @@ func TestDirectionSwitchKeepsProvidersThatStillFit(t *testing.T) {
 	h := newHarness(t, t.TempDir())
 	h.d.Type("doe")
 	h.d.Press("enter")
-	h.d.Type("o")
-	h.d.Press("enter")
+	h.d.Type("o") // outgoing, and on to From
 	h.d.Type("both")
 	h.d.Press("enter")       // From: 7777, in both directories
 	h.d.Press("up", "enter") // To: no provider on this side
