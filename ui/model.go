@@ -217,6 +217,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		var cmd tea.Cmd
 		if !m.onPane && m.screen == screenMain {
 			m.form, cmd = m.form.Update(msg)
+		} else if m.onPane {
+			m.pane.Paste(msg.Content)
 		}
 		return tea.Batch(cmd, m.draftChanged())
 	case pane.ReopenMsg:
@@ -284,7 +286,7 @@ func (m *Model) keyPress(k tea.KeyPressMsg) tea.Cmd {
 	}
 	var cmd tea.Cmd
 	if m.onPane {
-		if !m.pane.InDetail() && k.Text == "q" {
+		if !m.pane.InDetail() && !m.pane.Searching() && k.Text == "q" {
 			return m.quit()
 		}
 		m.pane, cmd = m.pane.Update(k)
@@ -296,7 +298,10 @@ func (m *Model) keyPress(k tea.KeyPressMsg) tea.Cmd {
 
 // typing reports whether printable keys go into a text field now.
 func (m *Model) typing() bool {
-	return !m.onPane && m.screen == screenMain && m.form.Typing()
+	if m.onPane {
+		return m.screen == screenMain && m.pane.Searching()
+	}
+	return m.screen == screenMain && m.form.Typing()
 }
 
 // back is Esc: out of the innermost thing that is open.

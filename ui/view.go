@@ -12,6 +12,7 @@ import (
 
 	"refdesk/state"
 	"refdesk/ui/form"
+	"refdesk/ui/pane"
 	"refdesk/ui/theme"
 )
 
@@ -123,6 +124,10 @@ func (m *Model) headerView() string {
 		parts = append(parts, st.Badge.Render("SANDBOX"))
 	} else if m.s.Account != "" {
 		parts = append(parts, "account "+theme.Clean(m.s.Account))
+	}
+	if n := m.pane.NeedsPerson(); n > 0 {
+		// Stays until each is dealt with, whichever screen is shown.
+		parts = append(parts, st.Warn.Render(pane.NeedsPersonText(n)))
 	}
 	switch {
 	case m.syncing:
@@ -295,8 +300,9 @@ func (m *Model) helpMap() helpMap {
 		}
 		return helpMap{short: append(keys, k.Help, k.Quit), full: [][]key.Binding{keys, global}}
 	case m.onPane:
-		nav := []key.Binding{k.Up, k.Down, k.Details, k.Reopen, k.Filter, k.Back}
-		return helpMap{short: []key.Binding{k.Help, k.Move, k.Details, k.Reopen, k.Filter, k.Switch, k.Quit},
+		find := key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "search"))
+		nav := []key.Binding{k.Up, k.Down, k.Details, k.Reopen, k.Filter, find, k.Back}
+		return helpMap{short: []key.Binding{k.Help, k.Move, k.Details, find, k.Reopen, k.Filter, k.Switch, k.Quit},
 			full: [][]key.Binding{nav, global}}
 	}
 	nav := []key.Binding{k.Next, k.Prev, k.Review, k.Back}

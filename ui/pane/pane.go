@@ -82,6 +82,7 @@ type Model struct {
 	err     string
 	loaded  bool
 	filter  int
+	find    finder // `/`: patient name, MRN or referral number
 	cursor  int
 	detail  *detailMsg
 	spin    spinner.Model
@@ -171,6 +172,9 @@ func (m Model) InDetail() bool { return m.detail != nil }
 
 // Back closes the details; false when there was nothing to close.
 func (m *Model) Back() bool {
+	if m.detail == nil && m.clearFind() {
+		return true
+	}
 	if m.detail == nil {
 		return false
 	}
@@ -185,7 +189,7 @@ func (m Model) Referrals() []state.Referral { return m.list }
 func (m Model) Visible() []state.Referral {
 	var out []state.Referral
 	for _, r := range m.list {
-		if filters[m.filter].keep(r) {
+		if filters[m.filter].keep(r) && m.find.matches(r) {
 			out = append(out, r)
 		}
 	}
@@ -245,9 +249,15 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 }
 
 func (m Model) key(kp tea.KeyPressMsg) (Model, tea.Cmd) {
+	if m.find.typing && m.detail == nil {
+		return m.findKey(kp)
+	}
 	vis := m.Visible()
 	k := m.keys
 	switch {
+	case kp.Text == "/" && m.detail == nil:
+		m.find.typing = true
+		m.note = ""
 	case key.Matches(kp, k.Up):
 		m.cursor = max(0, m.cursor-1)
 	case key.Matches(kp, k.Down):

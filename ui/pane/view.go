@@ -23,8 +23,22 @@ func (m Model) View() string {
 	var b strings.Builder
 	vis := m.Visible()
 	head := fmt.Sprintf("Referrals · %d shown · filter: %s", len(vis), m.FilterName())
-	b.WriteString(st.Title.Render(head) + "\n")
+	head = st.Title.Render(head)
+	if n := m.NeedsPerson(); n > 0 {
+		head += " · " + st.Warn.Render(NeedsPersonText(n))
+	}
+	b.WriteString(ansi.Truncate(head, w, "…") + "\n")
 	lines := 1
+	if m.find.typing || m.find.query != "" {
+		line := "/ " + m.find.query
+		if m.find.typing {
+			line += "▏  enter keep · esc clear"
+		} else {
+			line += "  (/ to change, esc clears)"
+		}
+		b.WriteString(st.Muted.Render(ansi.Truncate(line, w, "…")) + "\n")
+		lines++
+	}
 	if m.err != "" {
 		b.WriteString(st.Error.Render(m.err) + "\n")
 		lines++
@@ -38,6 +52,8 @@ func (m Model) View() string {
 		b.WriteString(st.Muted.Render("Loading…"))
 	case len(vis) == 0 && len(m.list) == 0:
 		b.WriteString(st.Muted.Render("No referrals yet. Referrals sent appear here, newest first."))
+	case len(vis) == 0 && m.find.query != "":
+		b.WriteString(st.Muted.Render(ansi.Truncate("No referral matches “"+m.find.query+"” under the filter “"+m.FilterName()+"”.", w, "…")))
 	case len(vis) == 0:
 		b.WriteString(st.Muted.Render("No referral matches the filter “" + m.FilterName() + "” (f to change)."))
 	}
@@ -102,14 +118,15 @@ func (m Model) rowTail(r state.Referral, w int) string {
 	l2 := theme.Clean(r.Direction) + " · " + theme.Clean(provider(r.FromEHRID, r.FromName)) + " → " +
 		theme.Clean(provider(r.ToEHRID, r.ToName))
 	var l3 []string
+	if r.FailureReason != "" {
+		// First, so a narrow pane still says why.
+		l3 = append(l3, st.Error.Render("Failed: "+theme.Clean(firstLine(r.FailureReason))))
+	}
 	if r.EHRID != "" {
 		l3 = append(l3, "EHR id "+theme.Clean(r.EHRID))
 	}
 	if d := docsText(r); d != "" {
 		l3 = append(l3, d)
-	}
-	if r.FailureReason != "" {
-		l3 = append(l3, st.Error.Render("Failed: "+theme.Clean(r.FailureReason)))
 	}
 	if r.Attention != "" {
 		l3 = append(l3, st.Warn.Render("⚠ "+theme.Clean(r.Attention)))
@@ -187,4 +204,13 @@ func Duration(d time.Duration) string {
 		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 	}
 	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+// NeedsPersonText is the count of referrals flagged for a person, as the
+// headers show it.
+func NeedsPersonText(n int) string {
+	if n == 1 {
+		return "⚠ 1 needs a person"
+	}
+	return fmt.Sprintf("⚠ %d need a person", n)
 }
