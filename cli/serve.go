@@ -129,7 +129,7 @@ func runServe(cio IO, args []string) int {
 				Desk: b.desk, User: s.Desk, Account: b.account(), Sandbox: b.sandbox != nil,
 				Completions: b.completions(), LastWebhook: b.lastWebhook(), DocumentsDir: *docs, Confine: true,
 				InboxDir: deskInbox,
-				Logger: b.logger, Context: sctx, NoColor: s.NoColor(),
+				Logger:   b.logger, Context: sctx, NoColor: s.NoColor(),
 			})}
 		},
 	})
