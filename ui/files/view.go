@@ -125,6 +125,12 @@ func (m Model) rowView(e entry, cur, marked bool, now time.Time, width int) stri
 		if e.sent {
 			info += " · sent already"
 		}
+		for _, d := range m.docs {
+			if d.Path == e.path {
+				info += " · attached"
+				break
+			}
+		}
 	}
 	name := e.name
 	if e.dir {
