@@ -145,6 +145,9 @@ func Open(ctx context.Context, opt Options) (*Desk, error) {
 		}
 		d.idx[dir].Replace(entries)
 	}
+	if err := d.seedRecency(ctx); err != nil {
+		d.log.Warn("recent choices not restored", "err", err.Error())
+	}
 	return d, nil
 }
 
