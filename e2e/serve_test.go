@@ -167,9 +167,9 @@ func typeReason(d terminal, reason string) {
 	d.WaitText(step, "▸ Doe, John")
 	d.Press("enter")
 	d.WaitText(step, "▶ Direction")
-	d.Type("o")
-	d.WaitText(step, "(•) outgoing")
-	for _, f := range []string{"From", "To", "Priority"} { // leave them for later
+	d.Type("o") // and on to From
+	d.WaitText(step, "(•) outgoing", "▶ From")
+	for _, f := range []string{"To", "Priority"} { // leave them for later
 		d.Press("tab")
 		d.WaitText(step, "▶ "+f)
 	}
