@@ -330,7 +330,11 @@ func (m *Model) fieldKeys() []key.Binding {
 		return []key.Binding{k.Left, k.Right}
 	case form.FieldDocuments:
 		if m.form.Busy() {
-			return []key.Binding{k.Open, k.Parent, k.Back}
+			attach := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "attach/open"))
+			mark := key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "mark"))
+			find := key.NewBinding(key.WithKeys("a"), key.WithHelp("type", "search"))
+			up := key.NewBinding(key.WithKeys("left"), key.WithHelp("←", "up a folder"))
+			return []key.Binding{attach, mark, find, up, k.Back}
 		}
 		return []key.Binding{k.Add, k.Remove}
 	}
