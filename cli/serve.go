@@ -29,7 +29,7 @@ func runServe(cio IO, args []string) int {
 	webhookAddr := fs.String("webhook-addr", "", "address for Cobalt's webhooks (POST /webhooks/cobalt) and GET /healthz (default 127.0.0.1:8080 behind a reverse proxy; :8080 with --tls-cert)")
 	logPath := fs.String("log-file", "", "write the log (JSON lines, 0600) to this file, reopened on SIGHUP for logrotate (default: text lines on stderr, which journald keeps)")
 	keys := fs.String("authorized-keys", "", "OpenSSH authorized_keys file of the desks allowed in (default DATA-DIR/authorized_keys)")
-	docs := fs.String("documents-dir", lookup(cio.Env, "REFDESK_DOCUMENTS_DIR"), "the folder the file picker is confined to, e.g. where the scanner writes (env REFDESK_DOCUMENTS_DIR; default DATA-DIR/documents)")
+	docs := fs.String("documents-dir", "", "the folder the file picker is confined to, e.g. where the scanner writes (default DATA-DIR/documents)")
 	tlsCert := fs.String("tls-cert", "", "serve webhooks over TLS with this certificate (PEM); with --tls-key")
 	tlsKey := fs.String("tls-key", "", "the TLS certificate's private key (PEM)")
 	maxSessions := fs.Int("max-sessions", 50, "most desks connected at once")
