@@ -1,0 +1,124 @@
+package files
+
+import (
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"refdesk/ui/theme"
+)
+
+// pickKey is a key in the open picker: typing searches, Space marks,
+// Enter attaches (the marked files, else the highlighted one) or opens a
+// folder, ← or Backspace on an empty search goes up a folder.
+func (m Model) pickKey(kp tea.KeyPressMsg) (Model, tea.Cmd) {
+	b := &m.br
+	switch kp.String() {
+	case "esc":
+		if b.query != "" {
+			b.query = ""
+			b.filter()
+			return m, nil
+		}
+		m.picking = false
+		return m, nil
+	case "up", "ctrl+p":
+		b.move(-1)
+	case "down", "ctrl+n":
+		b.move(1)
+	case "pgup":
+		b.move(-b.height)
+	case "pgdown":
+		b.move(b.height)
+	case "home":
+		b.move(-len(b.rows))
+	case "end":
+		b.move(len(b.rows))
+	case "space":
+		if e, ok := b.highlighted(); ok {
+			b.toggle(e)
+			b.move(1)
+		}
+	case "right":
+		if e, ok := b.highlighted(); ok && e.dir {
+			return m, m.enter(e)
+		}
+	case "left":
+		return m, m.up()
+	case "backspace":
+		if b.query == "" {
+			return m, m.up()
+		}
+		r := []rune(b.query)
+		b.query = string(r[:len(r)-1])
+		b.filter()
+	case "enter":
+		if len(b.marked) > 0 {
+			paths := append([]string(nil), b.marked...)
+			for _, p := range paths {
+				m.add(p)
+				if !strings.HasPrefix(m.msg, "Attached ") {
+					m.picking = true // keep the list to fix what was refused
+					return m, nil
+				}
+			}
+			if len(paths) > 1 {
+				m.msg = "Attached " + strconv.Itoa(len(paths)) + " files."
+			}
+			b.marked = nil
+			return m, nil
+		}
+		e, ok := b.highlighted()
+		if !ok {
+			return m, nil
+		}
+		if e.dir {
+			return m, m.enter(e)
+		}
+		m.add(e.path)
+	default:
+		if kp.Text != "" && kp.Mod&^tea.ModShift == 0 {
+			b.query += theme.Clean(kp.Text)
+			b.cursor = 0
+			b.filter()
+		}
+	}
+	return m, nil
+}
+
+// enter opens folder e, unless it leads outside the documents folder.
+func (m *Model) enter(e entry) tea.Cmd {
+	if m.confine && !m.inside(e.path) {
+		m.msg = "That entry points outside the documents folder and cannot be used here."
+		return nil
+	}
+	m.br.query, m.br.marked = "", nil
+	return m.load(e.path)
+}
+
+// up goes to the parent folder, never above the root when confined.
+func (m *Model) up() tea.Cmd {
+	if m.confine && m.atRoot() {
+		m.msg = "This is the documents folder: files outside it cannot be attached here."
+		return nil
+	}
+	m.br.query, m.br.marked = "", nil
+	return m.load(filepath.Dir(m.br.dir))
+}
+
+func (m Model) atRoot() bool {
+	return filepath.Clean(m.br.dir) == filepath.Clean(m.root)
+}
+
+// ClearSearch empties the open picker's search; it reports false when
+// there was none (Esc then closes the picker).
+func (m *Model) ClearSearch() bool {
+	if !m.picking || m.br.query == "" {
+		return false
+	}
+	m.br.query = ""
+	m.br.filter()
+	return true
+}
