@@ -37,15 +37,8 @@ func (d *Desk) Check(in ReferralInput) error {
 
 // request checks in and builds the request to send.
 func (d *Desk) request(ctx context.Context, in ReferralInput) (api.ReferralRequest, error) {
-	req := api.ReferralRequest{
-		PatientMRN:        in.PatientMRN,
-		FromProviderEHRID: in.FromEHRID,
-		ToProviderEHRID:   in.ToEHRID,
-		Direction:         in.Direction,
-		Priority:          in.Priority,
-		Reason:            in.Reason,
-		DiagnosisCodes:    in.DiagnosisCodes,
-	}
+	req := in.Request()
+	req.Documents = nil // read from their paths below
 	for _, ref := range in.Documents {
 		doc, err := document(ref)
 		if err != nil {

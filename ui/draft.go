@@ -146,7 +146,7 @@ func (m *Model) draftMsg(msg tea.Msg) (tea.Cmd, bool) {
 			m.log.Warn("draft not loaded", "err", msg.err)
 			return nil, true
 		}
-		if msg.ok && !emptyInput(msg.in) && m.form.Empty() {
+		if msg.ok && !msg.in.Empty() && m.form.Empty() {
 			m.resumeIn, m.resumeAt = msg.in, msg.at
 			m.screen = screenResume
 		}
@@ -158,9 +158,4 @@ func (m *Model) draftMsg(msg tea.Msg) (tea.Cmd, bool) {
 		return nil, true
 	}
 	return nil, false
-}
-
-func emptyInput(in state.ReferralInput) bool {
-	return in.PatientMRN == "" && in.Direction == "" && in.FromEHRID == "" && in.ToEHRID == "" &&
-		in.Reason == "" && len(in.DiagnosisCodes) == 0 && len(in.Documents) == 0
 }

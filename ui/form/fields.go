@@ -7,7 +7,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"refdesk/api"
-	"refdesk/state"
 	"refdesk/ui/picker"
 	"refdesk/ui/theme"
 )
@@ -213,7 +212,7 @@ func (m *Model) ValidateAll() (string, tea.Cmd) {
 		}
 	}
 	in := m.Input()
-	req := Request(in)
+	req := in.Request()
 	m.docs.SetBase(baseSize(in))
 	msg := ""
 	if err := req.Validate(); err != nil {
@@ -229,17 +228,6 @@ func (m *Model) ValidateAll() (string, tea.Cmd) {
 		first = m.focus
 	}
 	return msg, m.focusField(first)
-}
-
-// Request is the api request an input becomes (documents by name and size).
-func Request(in state.ReferralInput) api.ReferralRequest {
-	r := api.ReferralRequest{PatientMRN: in.PatientMRN, FromProviderEHRID: in.FromEHRID,
-		ToProviderEHRID: in.ToEHRID, Direction: in.Direction, Priority: in.Priority,
-		Reason: in.Reason, DiagnosisCodes: in.DiagnosisCodes}
-	for _, d := range in.Documents {
-		r.Documents = append(r.Documents, api.Document{Filename: d.Name, Size: d.Size})
-	}
-	return r
 }
 
 // Chosen providers, for the review.

@@ -175,11 +175,7 @@ func (m Model) Input() state.ReferralInput {
 }
 
 // Empty reports whether nothing worth keeping has been entered.
-func (m Model) Empty() bool {
-	in := m.Input()
-	return in.PatientMRN == "" && in.Direction == "" && in.FromEHRID == "" && in.ToEHRID == "" &&
-		strings.TrimSpace(in.Reason) == "" && len(in.DiagnosisCodes) == 0 && len(in.Documents) == 0
-}
+func (m Model) Empty() bool { return m.Input().Empty() }
 
 // SetInput fills the form (a draft or a reopened referral) and focuses the
 // first field that still needs something.

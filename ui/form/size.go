@@ -3,17 +3,13 @@ package form
 import (
 	"encoding/json"
 
-	"refdesk/api"
 	"refdesk/state"
 	"refdesk/ui/files"
 )
 
 // baseSize is the JSON body's size without documents.
 func baseSize(in state.ReferralInput) int64 {
-	w := api.WireReferral{PatientMRN: in.PatientMRN, FromProviderEHRID: in.FromEHRID,
-		ToProviderEHRID: in.ToEHRID, Direction: in.Direction, Priority: in.Priority,
-		Reason: in.Reason, DiagnosisCodes: in.DiagnosisCodes}
-	b, err := json.Marshal(w)
+	b, err := json.Marshal(in.Wire())
 	if err != nil {
 		return 0
 	}
