@@ -2,6 +2,7 @@ package state
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"time"
 
@@ -45,6 +46,7 @@ func ProviderEntry(p api.Provider) Entry {
 		Detail:   detail,
 		Text:     join(name, detail, "EHR "+p.EHRID),
 		Inactive: p.Inactive(),
+		NPI:      p.NPI,
 	}
 }
 
@@ -58,24 +60,29 @@ func ReferringProviderEntry(p api.ReferringProvider) Entry {
 	if name == "" {
 		name = "Provider " + p.EHRID
 	}
-	place := p.AddressCity
-	if p.AddressState != "" {
-		if place != "" {
-			place += ", "
-		}
-		place += p.AddressState
-	}
+	place := cityState(p.AddressCity, p.AddressState)
 	var npi string
 	if p.NPI != "" {
 		npi = "NPI " + p.NPI
 	}
 	detail := join(p.Speciality, place, npi)
 	return Entry{
-		Key:    p.EHRID,
-		Name:   name,
-		Detail: detail,
-		Text:   join(name, detail, "EHR "+p.EHRID),
+		Key:        p.EHRID,
+		Name:       name,
+		Detail:     detail,
+		Text:       join(name, detail, "EHR "+p.EHRID),
+		Speciality: p.Speciality,
+		City:       place,
+		NPI:        p.NPI,
 	}
+}
+
+// cityState is "City, ST", or whichever part is present.
+func cityState(city, st string) string {
+	if city != "" && st != "" {
+		return city + ", " + st
+	}
+	return city + st
 }
 
 // PatientEntry is a patient's entry: Name "Last, First", Detail
@@ -95,6 +102,7 @@ func PatientEntry(p api.Patient) Entry {
 		Name:   name,
 		Detail: detail,
 		Text:   join(name, detail, iso),
+		DOB:    p.DOB,
 	}
 }
 
@@ -117,10 +125,31 @@ func USDate(iso string) string {
 	return t.Format("01/02/2006")
 }
 
+// entryColumns is the SELECT list of a cache row's entry, scanned by
+// scanEntry: the entry's columns, then what tells namesakes apart, read
+// from the API's row kept as JSON (a row that is not JSON has none).
+func entryColumns(key string) string {
+	field := func(name string) string {
+		return "CASE WHEN json_valid(data) THEN json_extract(data, '$." + name + "') END"
+	}
+	return key + ", name, detail, text, inactive, " + field("dob") + ", " + field("speciality") + ", " +
+		field("address_city") + ", " + field("address_state") + ", " + field("npi")
+}
+
+// scanEntry reads one row selected with entryColumns.
+func scanEntry(rows interface{ Scan(...any) error }, e *Entry) error {
+	var dob, spec, city, st, npi sql.NullString
+	if err := rows.Scan(&e.Key, &e.Name, &e.Detail, &e.Text, &e.Inactive, &dob, &spec, &city, &st, &npi); err != nil {
+		return err
+	}
+	e.DOB, e.Speciality, e.City, e.NPI = dob.String, spec.String, cityState(city.String, st.String), npi.String
+	return nil
+}
+
 // loadEntries reads a directory's entries from the cache.
 func (d *Desk) loadEntries(ctx context.Context, dir Directory) ([]Entry, error) {
 	table, key := cacheTable(dir)
-	rows, err := d.st.r.QueryContext(ctx, "SELECT "+key+", name, detail, text, inactive FROM "+table+" ORDER BY rowid")
+	rows, err := d.st.r.QueryContext(ctx, "SELECT "+entryColumns(key)+" FROM "+table+" ORDER BY rowid")
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +157,7 @@ func (d *Desk) loadEntries(ctx context.Context, dir Directory) ([]Entry, error) 
 	var out []Entry
 	for rows.Next() {
 		var e Entry
-		if err := rows.Scan(&e.Key, &e.Name, &e.Detail, &e.Text, &e.Inactive); err != nil {
+		if err := scanEntry(rows, &e); err != nil {
 			return nil, err
 		}
 		out = append(out, e)

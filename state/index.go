@@ -12,6 +12,10 @@ type Entry struct {
 	Detail   string // speciality · city · NPI for providers; DOB and MRN for patients
 	Text     string // what the matcher searches and the picker shows (Name + Detail + ids + DOB forms)
 	Inactive bool   // inactive providers rank last and are marked
+	// What tells namesakes apart, as the directory has it (entries.go):
+	// a patient's DOB (YYYY-MM-DD; the MRN is Key), a provider's
+	// speciality, city ("City, ST") and NPI.
+	DOB, Speciality, City, NPI string
 }
 
 // Doc is what the index reads of an entry.

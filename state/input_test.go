@@ -1,9 +1,11 @@
 package state
 
 import (
+	"context"
 	"testing"
 
 	"refdesk/api"
+	"refdesk/api/sandbox"
 )
 
 func TestInputEmptyAndRequest(t *testing.T) {
@@ -26,5 +28,37 @@ func TestInputEmptyAndRequest(t *testing.T) {
 	}
 	if w := in.Wire(); w.Reason != r.Reason || w.PatientMRN != "1" {
 		t.Errorf("wire %+v", w)
+	}
+}
+
+// TestEntriesCarryWhoTellsApart: after a sync over real HTTP, and after a
+// restart (the index loaded from the cache), each entry holds the
+// directory's own DOB, speciality, city and NPI, not text to parse.
+func TestEntriesCarryWhoTellsApart(t *testing.T) {
+	e := newEnv(t, envOpts{sandbox: sandbox.Options{Patients: 40, ReferringProviders: 40, Providers: 10}})
+	ctx := context.Background()
+	refs, err := e.client.ReferringProviders(ctx, api.ReferringProviderQuery{})
+	if err != nil || len(refs) == 0 {
+		t.Fatalf("referring providers: %d, %v", len(refs), err)
+	}
+	pats, _, err := e.client.Patients(ctx, api.PatientQuery{})
+	if err != nil || len(pats) == 0 {
+		t.Fatalf("patients: %d, %v", len(pats), err)
+	}
+	for round := 0; round < 2; round++ {
+		for _, p := range refs {
+			got, ok := e.d.Index(ReferringProviders).Lookup(p.EHRID)
+			if !ok || got.Speciality != p.Speciality || got.NPI != p.NPI || got.City != cityState(p.AddressCity, p.AddressState) {
+				t.Fatalf("round %d: entry %+v for %+v", round, got, p)
+			}
+		}
+		for _, p := range pats {
+			got, ok := e.d.Index(Patients).Lookup(p.MRN)
+			if !ok || got.DOB != p.DOB || p.DOB == "" {
+				t.Fatalf("round %d: entry %+v for %+v", round, got, p)
+			}
+		}
+		e.d.Close()
+		e.open(t, Options{})
 	}
 }

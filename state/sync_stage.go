@@ -193,7 +193,7 @@ func (d *Desk) indexMatches(ctx context.Context, dir Directory, n int) (bool, er
 		return false, nil
 	}
 	table, key := cacheTable(dir)
-	rows, err := d.st.r.QueryContext(ctx, "SELECT "+key+", name, detail, text, inactive FROM "+table)
+	rows, err := d.st.r.QueryContext(ctx, "SELECT "+entryColumns(key)+" FROM "+table)
 	if err != nil {
 		return false, err
 	}
@@ -201,7 +201,7 @@ func (d *Desk) indexMatches(ctx context.Context, dir Directory, n int) (bool, er
 	seen := 0
 	for rows.Next() {
 		var e Entry
-		if err := rows.Scan(&e.Key, &e.Name, &e.Detail, &e.Text, &e.Inactive); err != nil {
+		if err := scanEntry(rows, &e); err != nil {
 			return false, err
 		}
 		if got, ok := ix.Lookup(e.Key); !ok || got != e {
@@ -216,7 +216,7 @@ func (d *Desk) indexMatches(ctx context.Context, dir Directory, n int) (bool, er
 // sized up front (n is the expected row count).
 func (d *Desk) reloadIndex(ctx context.Context, dir Directory, n int) error {
 	table, key := cacheTable(dir)
-	rows, err := d.st.r.QueryContext(ctx, "SELECT "+key+", name, detail, text, inactive FROM "+table+" ORDER BY rowid")
+	rows, err := d.st.r.QueryContext(ctx, "SELECT "+entryColumns(key)+" FROM "+table+" ORDER BY rowid")
 	if err != nil {
 		return err
 	}
@@ -224,7 +224,7 @@ func (d *Desk) reloadIndex(ctx context.Context, dir Directory, n int) error {
 	entries := make([]Entry, 0, n)
 	for rows.Next() {
 		var e Entry
-		if err := rows.Scan(&e.Key, &e.Name, &e.Detail, &e.Text, &e.Inactive); err != nil {
+		if err := scanEntry(rows, &e); err != nil {
 			return err
 		}
 		entries = append(entries, e)
