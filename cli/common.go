@@ -20,14 +20,7 @@ func backendExit(err error) int {
 }
 
 // neverSynced reports whether any directory has never been synced.
-func neverSynced(d *state.Desk) bool {
-	for _, dir := range []state.Directory{state.Providers, state.ReferringProviders, state.Patients} {
-		if d.SyncedAt(dir).IsZero() {
-			return true
-		}
-	}
-	return false
-}
+func neverSynced(d *state.Desk) bool { return d.DirectoriesSyncedAt().IsZero() }
 
 // initialSync syncs the directories when this data directory has never
 // synced them, so the first start is ready to use; later starts use the

@@ -94,7 +94,7 @@ func runSubmit(cio IO, args []string) int {
 	}
 	// Everything is checked before anything is sent.
 	for i := range inputs {
-		fillNames(b.desk, &inputs[i])
+		inputs[i] = b.desk.Describe(inputs[i])
 		if err := b.desk.Check(inputs[i]); err != nil {
 			return fail(ExitUsage, "%s%v", itemPrefix(i, len(inputs)), err)
 		}
@@ -152,30 +152,6 @@ func itemPrefix(i, n int) string {
 		return ""
 	}
 	return fmt.Sprintf("referral %d: ", i+1)
-}
-
-// fillNames adds the names the form would show (for the record and the
-// pane) from the synced directories.
-func fillNames(d *state.Desk, in *state.ReferralInput) {
-	if e, ok := d.Index(state.Patients).Lookup(in.PatientMRN); ok && in.PatientName == "" {
-		in.PatientName = e.Name
-	}
-	from, to, ok := api.DirectoryFor(in.Direction)
-	if !ok {
-		return
-	}
-	dirOf := func(name string) state.Directory {
-		if name == api.DirProviders {
-			return state.Providers
-		}
-		return state.ReferringProviders
-	}
-	if e, ok := d.Index(dirOf(from)).Lookup(in.FromEHRID); ok && in.FromName == "" {
-		in.FromName = e.Name
-	}
-	if e, ok := d.Index(dirOf(to)).Lookup(in.ToEHRID); ok && in.ToName == "" {
-		in.ToName = e.Name
-	}
 }
 
 // statusExit maps a referral's status to the command's exit code.

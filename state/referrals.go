@@ -123,6 +123,7 @@ func (d *Desk) Referrals(ctx context.Context, f Filter) ([]Referral, error) {
 		if err != nil {
 			return nil, err
 		}
+		r.ReferralInput = d.Describe(r.ReferralInput) // one stored before details were kept
 		out = append(out, r)
 	}
 	return out, rows.Err()
@@ -134,6 +135,7 @@ func (d *Desk) Get(ctx context.Context, id int64) (Referral, []Transition, error
 	if err != nil {
 		return Referral{}, nil, err
 	}
+	r.ReferralInput = d.Describe(r.ReferralInput)
 	rows, err := d.st.r.QueryContext(ctx,
 		"SELECT at, from_status, to_status, cause FROM transitions WHERE referral = ? ORDER BY id", id)
 	if err != nil {

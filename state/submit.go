@@ -126,6 +126,7 @@ func (d *Desk) Submit(ctx context.Context, user string, in ReferralInput) (Refer
 	if err != nil {
 		return Referral{}, err
 	}
+	in = d.Describe(in)
 	var id int64
 	ids := []int64{0}
 	err = d.writeAndPublish(ctx, &ids, func(tx *sql.Tx) error {
@@ -163,12 +164,13 @@ func (d *Desk) ResendWith(ctx context.Context, user string, id int64, in Referra
 	if err != nil {
 		return Referral{}, err
 	}
+	in = d.Describe(in)
 	b, err := json.Marshal(in)
 	if err != nil {
 		return Referral{}, err
 	}
 	what := fmt.Sprintf("referral %d", id)
-	if !reflect.DeepEqual(in, r.ReferralInput) {
+	if !reflect.DeepEqual(in, d.Describe(r.ReferralInput)) {
 		what += " (edited)"
 	}
 	ids := []int64{id}

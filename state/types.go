@@ -54,8 +54,9 @@ type DocumentRef struct {
 }
 
 // ReferralInput is everything a user enters for one referral: what the form
-// edits, what a draft saves and what reopening a referral restores. Names are
-// kept beside ids so a review and the pane can show them.
+// edits, what a draft saves and what reopening a referral restores. Names,
+// the patient's DOB and each provider's speciality, city and NPI are kept
+// beside the ids so every screen can tell namesakes apart (who.go).
 type ReferralInput struct {
 	PatientMRN     string        `json:"patient_mrn"`
 	PatientName    string        `json:"patient_name"`
@@ -63,8 +64,10 @@ type ReferralInput struct {
 	Direction      string        `json:"direction"`
 	FromEHRID      string        `json:"from_ehr_id"` // api.NoProvider for none
 	FromName       string        `json:"from_name"`
+	From           ProviderInfo  `json:"from_info"`
 	ToEHRID        string        `json:"to_ehr_id"`
 	ToName         string        `json:"to_name"`
+	To             ProviderInfo  `json:"to_info"`
 	Priority       string        `json:"priority"`
 	Reason         string        `json:"reason"`
 	DiagnosisCodes []string      `json:"diagnosis_codes"`

@@ -30,17 +30,8 @@ func (m *Model) loadSyncedAt(start bool) tea.Cmd {
 		return func() tea.Msg { return syncedAtMsg{} } // nothing was ever synced here
 	}
 	return func() tea.Msg {
-		var oldest time.Time
-		for _, dir := range []state.Directory{state.Patients, state.Providers, state.ReferringProviders} {
-			t := d.SyncedAt(dir)
-			if t.IsZero() {
-				return syncedAtMsg{time.Time{}, start}
-			}
-			if oldest.IsZero() || t.Before(oldest) {
-				oldest = t
-			}
-		}
-		return syncedAtMsg{oldest, false}
+		at := d.DirectoriesSyncedAt()
+		return syncedAtMsg{at, start && at.IsZero()}
 	}
 }
 
