@@ -27,10 +27,13 @@ type referralRow struct {
 	Sender        string `json:"sender"`
 	PatientMRN    string `json:"patient_mrn"`
 	PatientName   string `json:"patient_name"`
+	PatientDOB    string `json:"patient_dob"`
 	Direction     string `json:"direction"`
 	Priority      string `json:"priority"`
 	From          string `json:"from_provider_ehr_id"`
+	FromProvider  string `json:"from_provider"` // name · speciality · city · NPI · EHR id
 	To            string `json:"to_provider_ehr_id"`
+	ToProvider    string `json:"to_provider"`
 	Reason        string `json:"reason"`
 	ReferralID    string `json:"referral_id"`
 	JobID         string `json:"job_id"`
@@ -40,20 +43,21 @@ type referralRow struct {
 }
 
 var referralColumns = []string{"id", "status", "created", "updated", "sender", "patient_mrn", "patient_name",
-	"direction", "priority", "from_provider_ehr_id", "to_provider_ehr_id", "reason", "referral_id", "job_id",
-	"ehr_id", "failure_reason", "attention"}
+	"patient_dob", "direction", "priority", "from_provider_ehr_id", "from_provider", "to_provider_ehr_id",
+	"to_provider", "reason", "referral_id", "job_id", "ehr_id", "failure_reason", "attention"}
 
 func (r referralRow) fields() []string {
 	return []string{strconv.FormatInt(r.ID, 10), r.Status, r.Created, r.Updated, r.Sender, r.PatientMRN,
-		r.PatientName, r.Direction, r.Priority, r.From, r.To, r.Reason, r.ReferralID, r.JobID, r.EHRID,
+		r.PatientName, r.PatientDOB, r.Direction, r.Priority, r.From, r.FromProvider, r.To, r.ToProvider,
+		r.Reason, r.ReferralID, r.JobID, r.EHRID,
 		r.FailureReason, r.Attention}
 }
 
 func rowOf(r state.Referral) referralRow {
 	return referralRow{ID: r.ID, Status: string(r.Status), Created: r.CreatedAt.UTC().Format(time.RFC3339),
 		Updated: r.UpdatedAt.UTC().Format(time.RFC3339), Sender: r.Sender, PatientMRN: r.PatientMRN,
-		PatientName: r.PatientName, Direction: r.Direction, Priority: r.Priority, From: r.FromEHRID,
-		To: r.ToEHRID, Reason: r.Reason, ReferralID: r.ReferralID, JobID: r.JobID, EHRID: r.EHRID,
+		PatientName: r.PatientName, PatientDOB: r.PatientDOB, Direction: r.Direction, Priority: r.Priority,
+		From: r.FromEHRID, FromProvider: r.FromLine(), To: r.ToEHRID, ToProvider: r.ToLine(), Reason: r.Reason, ReferralID: r.ReferralID, JobID: r.JobID, EHRID: r.EHRID,
 		FailureReason: r.FailureReason, Attention: r.Attention}
 }
 
@@ -203,7 +207,8 @@ func writeTable(w io.Writer, rows []referralRow) error {
 			note = r.Attention
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, state.Status(r.Status).Label(), r.Created,
-			clean(r.Sender), clean(r.PatientName), clean(r.Priority), clean(r.To), clean(r.EHRID), clean(note))
+			clean(r.Sender), clean(state.PatientLine(r.PatientName, r.PatientDOB, r.PatientMRN)), clean(r.Priority),
+			clean(r.ToProvider), clean(r.EHRID), clean(note))
 	}
 	return tw.Flush()
 }

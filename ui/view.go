@@ -184,8 +184,8 @@ func (m *Model) bodyView(h int) string {
 			"y quit (keep the draft) · n stay · d discard the draft and quit")
 	case screenResume:
 		what := "A referral"
-		if m.resumeIn.PatientName != "" {
-			what = "A referral for " + theme.Clean(m.resumeIn.PatientName)
+		if m.resumeIn.PatientMRN != "" {
+			what = "A referral for " + theme.Clean(m.resumeIn.PatientLine())
 		}
 		return m.question(h, "Resume your draft?",
 			what+" was left unfinished "+ago(m.now().Sub(m.resumeAt))+".",

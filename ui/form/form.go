@@ -12,7 +12,6 @@
 package form
 
 import (
-	"regexp"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -164,9 +163,9 @@ func (m Model) Notice() string { return m.notice }
 func (m Model) Input() state.ReferralInput {
 	p, f, t := m.patient.Chosen(), m.from.Chosen(), m.to.Chosen()
 	in := state.ReferralInput{
-		PatientMRN: p.Key, PatientName: p.Name, PatientDOB: patientDOB(p),
+		PatientMRN: p.Key, PatientName: p.Name, PatientDOB: p.DOB,
 		Direction: m.direction,
-		FromEHRID: f.Key, FromName: f.Name, ToEHRID: t.Key, ToName: t.Name,
+		FromEHRID: f.Key, FromName: f.Name, From: f.Info, ToEHRID: t.Key, ToName: t.Name, To: t.Info,
 		Priority: m.priority, Reason: m.reason.Value(),
 		DiagnosisCodes: SplitCodes(m.codes.Value()),
 		Documents:      m.docs.Docs(),
@@ -180,11 +179,11 @@ func (m Model) Empty() bool { return m.Input().Empty() }
 // SetInput fills the form (a draft or a reopened referral) and focuses the
 // first field that still needs something.
 func (m *Model) SetInput(in state.ReferralInput) tea.Cmd {
-	m.patient.SetChosen(picker.Choice{Key: in.PatientMRN, Name: in.PatientName, Detail: dobDetail(in.PatientDOB)})
+	m.patient.SetChosen(picker.Choice{Key: in.PatientMRN, Name: in.PatientName, Patient: true, DOB: in.PatientDOB})
 	m.direction = in.Direction
 	m.setDirectories()
-	m.from.SetChosen(picker.Choice{Key: in.FromEHRID, Name: nameOrNone(in.FromEHRID, in.FromName)})
-	m.to.SetChosen(picker.Choice{Key: in.ToEHRID, Name: nameOrNone(in.ToEHRID, in.ToName)})
+	m.from.SetChosen(picker.Choice{Key: in.FromEHRID, Name: nameOrNone(in.FromEHRID, in.FromName), Info: in.From})
+	m.to.SetChosen(picker.Choice{Key: in.ToEHRID, Name: nameOrNone(in.ToEHRID, in.ToName), Info: in.To})
 	m.priority = in.Priority
 	if m.priority == "" {
 		m.priority = api.PriorityRoutine
@@ -284,26 +283,4 @@ func (m Model) chosen(msg picker.ChosenMsg) (Model, tea.Cmd) {
 		m.errs[FieldTo] = ""
 	}
 	return m, m.move(1)
-}
-
-var dobIn = regexp.MustCompile(`DOB (\S+)`)
-
-// patientDOB finds the date of birth in a patient entry's detail
-// ("DOB 05/15/1980 · MRN …") and returns it as YYYY-MM-DD.
-func patientDOB(c picker.Choice) string {
-	m := dobIn.FindStringSubmatch(c.Detail)
-	if m == nil {
-		return ""
-	}
-	if d, ok := picker.ParseDate(m[1]); ok {
-		return d
-	}
-	return m[1]
-}
-
-func dobDetail(dob string) string {
-	if dob == "" {
-		return ""
-	}
-	return "DOB " + state.USDate(dob)
 }

@@ -23,10 +23,10 @@ func (m Model) detailView() string {
 		}
 		b.WriteString(wrap.Render(st.Label.Render(label+": ")+v) + "\n")
 	}
-	field("Patient", theme.Clean(r.PatientName)+" · MRN "+theme.Clean(r.PatientMRN)+dob(r.PatientDOB))
+	field("Patient", theme.Clean(r.PatientLine()))
 	field("Direction", theme.Clean(r.Direction))
-	field("From", theme.Clean(provider(r.FromEHRID, r.FromName))+" (id "+theme.Clean(r.FromEHRID)+")")
-	field("To", theme.Clean(provider(r.ToEHRID, r.ToName))+" (id "+theme.Clean(r.ToEHRID)+")")
+	field("From", theme.Clean(r.FromLine()))
+	field("To", theme.Clean(r.ToLine()))
 	field("Priority", theme.Clean(r.Priority))
 	field("Reason", theme.CleanLines(r.Reason))
 	field("Diagnosis codes", theme.Clean(strings.Join(r.DiagnosisCodes, ", ")))
@@ -63,13 +63,6 @@ func (m Model) detailView() string {
 	}
 	b.WriteString("\n" + st.Muted.Render(hint))
 	return b.String()
-}
-
-func dob(s string) string {
-	if s == "" {
-		return ""
-	}
-	return " · DOB " + theme.Clean(s)
 }
 
 func itoa64(n int64) string {

@@ -102,7 +102,7 @@ func (m Model) rowHead(r state.Referral, w int, cur bool) string {
 	case api.PriorityStat:
 		prio = " " + st.Stat.Render("STAT !!")
 	}
-	l1 := fmt.Sprintf("%s  %s%s  %s", m.StatusWord(r), theme.Clean(orDash(r.PatientName)), prio,
+	l1 := fmt.Sprintf("%s  %s%s  %s", m.StatusWord(r), theme.Clean(patientShort(r.ReferralInput)), prio,
 		st.Muted.Render(m.elapsed(r)+" · #"+itoa64(r.ID)))
 	mark := "  "
 	if cur {
@@ -115,8 +115,8 @@ func (m Model) rowHead(r state.Referral, w int, cur bool) string {
 // referral itself.
 func (m Model) rowTail(r state.Referral, w int) string {
 	st := m.styles
-	l2 := theme.Clean(r.Direction) + " · " + theme.Clean(provider(r.FromEHRID, r.FromName)) + " → " +
-		theme.Clean(provider(r.ToEHRID, r.ToName))
+	l2 := theme.Clean(r.Direction) + " · " + theme.Clean(provider(r.FromEHRID, r.FromName, r.From)) + " → " +
+		theme.Clean(provider(r.ToEHRID, r.ToName, r.To))
 	var l3 []string
 	if r.FailureReason != "" {
 		// First, so a narrow pane still says why.
@@ -158,16 +158,32 @@ func docsText(r state.Referral) string {
 	return fmt.Sprintf("docs %d attached, %d failed", a, f)
 }
 
-func provider(id, name string) string {
+// provider is a provider in a row: the name and what tells it from a
+// namesake in the fewest words (the city, else the speciality, else the
+// NPI); the details show everything.
+func provider(id, name string, info state.ProviderInfo) string {
 	switch {
 	case id == api.NoProvider:
 		return "no provider"
-	case name != "":
-		return name
-	case id != "":
+	case name == "" && id != "":
 		return "id " + id
+	case name == "":
+		return "—"
 	}
-	return "—"
+	for _, tell := range []string{info.City, info.Speciality, info.NPI} {
+		if tell != "" {
+			return name + " (" + tell + ")"
+		}
+	}
+	return name
+}
+
+// patientShort is the patient in a row: the name and date of birth.
+func patientShort(in state.ReferralInput) string {
+	if in.PatientDOB == "" {
+		return orDash(in.PatientName)
+	}
+	return orDash(in.PatientName) + " · " + state.USDate(in.PatientDOB)
 }
 
 func orDash(s string) string {

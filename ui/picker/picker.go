@@ -31,11 +31,25 @@ type Source interface {
 	Len() int
 }
 
-// Choice is what was picked. Key is the EHR id or MRN, or api.NoProvider.
+// Choice is what was picked. Key is the EHR id or MRN, or api.NoProvider;
+// DOB (patients) and Info (providers) tell it from a namesake.
 type Choice struct {
-	Key    string
-	Name   string
-	Detail string
+	Key     string
+	Name    string
+	Patient bool
+	DOB     string // YYYY-MM-DD
+	Info    state.ProviderInfo
+}
+
+// ChoiceOf is an entry chosen in a patient (patients) or provider picker.
+func ChoiceOf(e state.Entry, patients bool) Choice {
+	c := Choice{Key: e.Key, Name: e.Name, Patient: patients}
+	if patients {
+		c.DOB = e.DOB
+	} else {
+		c.Info = e.Info()
+	}
+	return c
 }
 
 // None reports whether the choice is "No provider on this side".
@@ -291,8 +305,7 @@ func (m Model) choose(rows []row) (Model, tea.Cmd) {
 	case rowAsk:
 		return m, m.askRemote()
 	default:
-		e := r.match.Entry
-		m.chosen = Choice{Key: e.Key, Name: e.Name, Detail: e.Detail}
+		m.chosen = ChoiceOf(r.match.Entry, m.cfg.Patients)
 	}
 	id, c, src := m.cfg.ID, m.chosen, m.src
 	return m, func() tea.Msg {

@@ -9,26 +9,21 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"refdesk/state"
 	"refdesk/ui/theme"
 )
 
 // Summary is the one-line form of the choice, for a field without focus and
-// for the review.
+// for the review: what tells it from a namesake (state.PatientLine,
+// state.ProviderLine), cleaned for the screen.
 func (c Choice) Summary() string {
 	switch {
 	case c.Empty():
 		return "— none chosen —"
-	case c.None():
-		return "No provider on this side (sends \"0\")"
+	case c.Patient:
+		return theme.Clean(state.PatientLine(c.Name, c.DOB, c.Key))
 	}
-	s := theme.Clean(c.Name)
-	if c.Detail != "" {
-		s += " · " + theme.Clean(c.Detail)
-	}
-	if strings.Contains(c.Detail, c.Key) {
-		return s // the MRN is in a patient's detail already
-	}
-	return s + " · id " + theme.Clean(c.Key)
+	return theme.Clean(state.ProviderLine(c.Key, c.Name, c.Info))
 }
 
 // Count says how many entries match, "23 of 5,000".
