@@ -60,6 +60,10 @@ func (m *Model) SetDirection(d string) tea.Cmd {
 	m.direction = d
 	m.errs[FieldDirection] = ""
 	m.notice = ""
+	// A search belongs to its directory: typed for the other one, it would
+	// find someone else here.
+	m.from.SetQuery("")
+	m.to.SetQuery("")
 	m.setDirectories()
 	m.recheck++
 	gen, from, to := m.recheck, m.from.Chosen(), m.to.Chosen()

@@ -94,3 +94,16 @@ func (m Model) HasQuery() bool {
 func (m *Model) Refresh() tea.Cmd {
 	return tea.Batch(m.patient.Refresh(), m.from.Refresh(), m.to.Refresh())
 }
+
+// Query is what is typed in picker field f ("" for other fields).
+func (m Model) Query(f int) string {
+	switch f {
+	case FieldPatient:
+		return m.patient.Query()
+	case FieldFrom:
+		return m.from.Query()
+	case FieldTo:
+		return m.to.Query()
+	}
+	return ""
+}

@@ -192,7 +192,31 @@ func (m *Model) SetInput(in state.ReferralInput) tea.Cmd {
 	m.codes.SetValue(strings.Join(in.DiagnosisCodes, ", "))
 	m.docs.SetDocs(in.Documents)
 	m.errs = [fieldCount]string{}
-	return m.focusField(FieldPatient)
+	m.notice = ""
+	m.patient.SetQuery("")
+	m.from.SetQuery("")
+	m.to.SetQuery("")
+	return m.focusField(m.firstEmpty())
+}
+
+// firstEmpty is the first field that holds nothing yet (priority always
+// holds one), or Patient when every field holds something.
+func (m Model) firstEmpty() int {
+	empty := [fieldCount]bool{
+		FieldPatient:   m.patient.Chosen().Empty(),
+		FieldDirection: m.direction == "",
+		FieldFrom:      m.from.Chosen().Empty(),
+		FieldTo:        m.to.Chosen().Empty(),
+		FieldReason:    strings.TrimSpace(m.reason.Value()) == "",
+		FieldCodes:     strings.TrimSpace(m.codes.Value()) == "",
+		FieldDocuments: len(m.docs.Docs()) == 0,
+	}
+	for f, e := range empty {
+		if e {
+			return f
+		}
+	}
+	return FieldPatient
 }
 
 // Reset empties the form (after a submit).

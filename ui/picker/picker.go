@@ -10,6 +10,7 @@ package picker
 
 import (
 	"context"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
@@ -119,6 +120,12 @@ type Model struct {
 	focused bool
 	note    string // remote search status, said plainly
 	asking  bool
+	// listing: the list is shown. A picker holding a choice shows the
+	// choice when it gets focus; typing or ↑/↓ brings the list back.
+	listing bool
+	// pending: Enter came before the answer to the current search; the
+	// answer decides (the best match, or "no match").
+	pending bool
 }
 
 // New builds a picker over src.
@@ -183,8 +190,17 @@ func (m *Model) Clear() { m.chosen = Choice{} }
 // Query is what the user typed.
 func (m Model) Query() string { return m.input.Value() }
 
-// SetQuery sets the typed text (restoring a draft) without searching.
-func (m *Model) SetQuery(q string) { m.input.SetValue(q); m.loaded = false }
+// SetQuery sets the typed text without searching.
+func (m *Model) SetQuery(q string) {
+	m.input.SetValue(q)
+	m.loaded, m.pending, m.note = false, false, ""
+}
+
+// Listing reports whether the list is shown (not only the choice).
+func (m Model) Listing() bool { return m.listing }
+
+// typed is the search without surrounding spaces.
+func (m Model) typed() string { return strings.TrimSpace(m.input.Value()) }
 
 // Focused reports whether the picker has the keyboard.
 func (m Model) Focused() bool { return m.focused }
@@ -192,11 +208,12 @@ func (m Model) Focused() bool { return m.focused }
 // Focus gives the picker the keyboard and searches for the current query.
 func (m *Model) Focus() tea.Cmd {
 	m.focused = true
+	m.listing = m.chosen.Empty() || m.typed() != ""
 	return tea.Batch(m.input.Focus(), m.search())
 }
 
 // Blur takes the keyboard away.
-func (m *Model) Blur() { m.focused = false; m.input.Blur() }
+func (m *Model) Blur() { m.focused = false; m.pending = false; m.input.Blur() }
 
 // Refresh searches again (after a sync replaced the index's contents).
 func (m *Model) Refresh() tea.Cmd { return m.search() }
@@ -238,6 +255,10 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		if msg.id == m.cfg.ID && msg.seq == m.seq {
 			m.res, m.loaded = msg.res, true
 			m.cursor = m.firstCursor()
+			if m.pending && m.focused {
+				m.pending = false
+				return m.choose(m.rows())
+			}
 		}
 		return m, nil
 	case remoteMsg:
@@ -262,6 +283,11 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		}
 		rows := m.rows()
 		switch {
+		case m.cfg.AllowNone && key.Matches(msg, m.keys.None):
+			return m.pick(Choice{Key: api.NoProvider, Name: "No provider on this side"})
+		case !m.listing && (key.Matches(msg, m.keys.Up) || key.Matches(msg, m.keys.Down)):
+			m.listing = true
+			return m, nil
 		case key.Matches(msg, m.keys.Up):
 			if m.cursor > 0 {
 				m.cursor--
@@ -272,6 +298,11 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 				m.cursor++
 			}
 			return m, nil
+		case key.Matches(msg, m.keys.Choose) && !m.listing:
+			return m.pick(m.chosen) // the choice shown is kept
+		case key.Matches(msg, m.keys.Choose) && !m.loaded && m.finder != nil:
+			m.pending = true // the answer to what was typed decides
+			return m, nil
 		case key.Matches(msg, m.keys.Choose):
 			return m.choose(rows)
 		}
@@ -279,7 +310,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		var cmd tea.Cmd
 		m.input, cmd = m.input.Update(msg)
 		if m.input.Value() != before {
-			m.note = ""
+			m.note, m.pending, m.listing = "", false, true
 			return m, tea.Batch(cmd, m.search())
 		}
 		return m, cmd
@@ -289,25 +320,39 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		}
 		var cmd tea.Cmd
 		m.input, cmd = m.input.Update(msg)
+		m.note, m.pending, m.listing = "", false, true
 		return m, tea.Batch(cmd, m.search())
 	}
 	return m, nil
 }
 
+// choose takes the highlighted row. Typed text that matches nothing
+// chooses nothing: it says so, and the choice held before stays.
 func (m Model) choose(rows []row) (Model, tea.Cmd) {
 	if m.cursor < 0 || m.cursor >= len(rows) {
+		if q := m.typed(); q != "" && m.loaded {
+			m.note = "No match for “" + theme.Clean(q) + "”: nothing was chosen. Change the search, or esc to clear it."
+			if m.cfg.AllowNone {
+				m.note += " No provider on this side: ctrl+o."
+			}
+		}
 		return m, nil
 	}
 	r := rows[m.cursor]
 	switch r.kind {
 	case rowNone:
-		m.chosen = Choice{Key: api.NoProvider, Name: "No provider on this side"}
+		return m.pick(Choice{Key: api.NoProvider, Name: "No provider on this side"})
 	case rowAsk:
 		return m, m.askRemote()
-	default:
-		m.chosen = ChoiceOf(r.match.Entry, m.cfg.Patients)
 	}
-	id, c, src := m.cfg.ID, m.chosen, m.src
+	return m.pick(ChoiceOf(r.match.Entry, m.cfg.Patients))
+}
+
+// pick makes c the choice, and tells the form (which moves on).
+func (m Model) pick(c Choice) (Model, tea.Cmd) {
+	m.chosen, m.note, m.pending = c, "", false
+	m.listing = false
+	id, src := m.cfg.ID, m.src
 	return m, func() tea.Msg {
 		if src != nil && !c.None() {
 			src.Touch(c.Key)

@@ -68,7 +68,10 @@ func TestProviderPickerFiltersCountsHighlightsAndChooses(t *testing.T) {
 		t.Fatalf("count = %q", got)
 	}
 	v := h.view()
-	for _, want := range []string{"No provider on this side", "Alvarez, Maria · Cardiology · Springfield, IL · NPI 1234567890 · EHR 5521", "1 of 5,000"} {
+	if strings.Contains(v, "No provider on this side") {
+		t.Errorf("typed text shows the no-provider row, one Enter from sending \"0\":\n%s", v)
+	}
+	for _, want := range []string{"Alvarez, Maria · Cardiology · Springfield, IL · NPI 1234567890 · EHR 5521", "1 of 5,000"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("view lacks %q:\n%s", want, v)
 		}
@@ -95,13 +98,70 @@ func TestProviderPickerFiltersCountsHighlightsAndChooses(t *testing.T) {
 
 func TestNoProviderChoiceSendsZero(t *testing.T) {
 	h := newHarness(t, Config{ID: 3, AllowNone: true}, referring(10))
-	h.d.Type("alv")
-	h.d.Press("up", "enter") // the "No provider" row sits above the best match
+	h.d.Press("up", "enter") // from an empty search, the row above the first entry
 	if c := h.m.Chosen(); c.Key != api.NoProvider || !c.None() {
 		t.Fatalf("chosen = %+v, want none (%q)", c, api.NoProvider)
 	}
 	if s := h.m.Chosen().Summary(); !strings.Contains(s, `No provider on this side (sends "0")`) {
 		t.Fatalf("summary %q", s)
+	}
+	// Under typed text, only its own key chooses it.
+	h = newHarness(t, Config{ID: 3, AllowNone: true}, referring(10))
+	h.d.Type("alv")
+	h.d.Press("up", "up", "enter")
+	if c := h.m.Chosen(); c.Key != "5521" {
+		t.Fatalf("up, up, enter under \"alv\" chose %+v, want the only match", c)
+	}
+	h.d.Type("zzqq")
+	h.d.Press("ctrl+o")
+	if c := h.m.Chosen(); !c.None() {
+		t.Fatalf("ctrl+o chose %+v, want none", c)
+	}
+}
+
+// TestEnterOnNoMatchChoosesNothing: typed text that matches nothing is not
+// a choice, whatever is highlighted; the earlier choice stays.
+func TestEnterOnNoMatchChoosesNothing(t *testing.T) {
+	h := newHarness(t, Config{ID: 3, AllowNone: true}, referring(10))
+	h.d.Type("zzqq")
+	h.d.Press("enter")
+	if c := h.m.Chosen(); !c.Empty() {
+		t.Fatalf("enter on no match chose %+v", c)
+	}
+	if v := h.view(); !strings.Contains(v, "No match for “zzqq”: nothing was chosen") {
+		t.Fatalf("no message:\n%s", v)
+	}
+	h.m.SetQuery("")
+	h.d.Type("alvarez")
+	h.d.Press("enter")
+	h.d.Type("qqq")
+	h.d.Press("enter")
+	if c := h.m.Chosen(); c.Key != "5521" {
+		t.Fatalf("the choice before a search with no match is lost: %+v", c)
+	}
+}
+
+// TestChoiceStaysChosen: focus on a picker holding a choice shows it,
+// Enter keeps it, typing brings the list.
+func TestChoiceStaysChosen(t *testing.T) {
+	h := newHarness(t, Config{ID: 2, AllowNone: true}, referring(10))
+	h.d.Type("alvarez")
+	h.d.Press("enter")
+	h.m.Blur()
+	h.m.SetQuery("")
+	h.d.Run(h.m.Focus())
+	h.d.Settle()
+	if h.m.Listing() || strings.Contains(h.view(), "Zed0001") {
+		t.Fatalf("focus on a choice shows the list:\n%s", h.view())
+	}
+	h.d.Press("enter")
+	if c := h.m.Chosen(); c.Key != "5521" {
+		t.Fatalf("enter on the choice changed it to %+v", c)
+	}
+	h.d.Run(h.m.Focus())
+	h.d.Type("zed0001")
+	if !h.m.Listing() || !strings.Contains(h.view(), "Zed0001") {
+		t.Fatalf("typing does not show the list:\n%s", h.view())
 	}
 }
 

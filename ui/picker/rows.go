@@ -1,10 +1,12 @@
 package picker
 
-// rows is the list shown: the matches, "No provider" first for providers,
-// "Ask Cobalt" for patients when nothing matches a query.
+// rows is the list shown: the matches, "No provider" first for providers
+// while nothing is typed (typed text never lands on it: it is chosen on
+// purpose, from an empty search or with its own key), "Ask Cobalt" for
+// patients when nothing matches a query.
 func (m Model) rows() []row {
 	var rows []row
-	if m.cfg.AllowNone {
+	if m.cfg.AllowNone && m.typed() == "" {
 		rows = append(rows, row{kind: rowNone})
 	}
 	for _, mt := range m.res.Matches {
@@ -23,7 +25,7 @@ func (m Model) offerAsk() bool {
 
 // firstCursor puts the cursor on the best match, past the "No provider" row.
 func (m Model) firstCursor() int {
-	if m.cfg.AllowNone && len(m.res.Matches) > 0 {
+	if m.cfg.AllowNone && m.typed() == "" && len(m.res.Matches) > 0 {
 		return 1
 	}
 	return 0

@@ -49,6 +49,9 @@ func (m Model) View(width, height int) string {
 	if !m.chosen.Empty() {
 		b.WriteString(st.OK.Render("✓ chosen: ") + ansi.Truncate(m.chosen.Summary(), max(10, width-11), "…") + "\n")
 	}
+	if m.focused && !m.listing {
+		return b.String() + st.Muted.Render("  enter keeps it · type to search for another · ↓ shows the list")
+	}
 	used := strings.Count(b.String(), "\n")
 	noteLines := 0
 	if m.note != "" || m.offerAsk() {

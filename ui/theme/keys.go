@@ -20,6 +20,7 @@ type Keys struct {
 	Down   key.Binding
 	Move   key.Binding // help only: ↑/↓
 	Choose key.Binding
+	None   key.Binding // provider pickers: "No provider on this side" (sends "0")
 	Left   key.Binding
 	Right  key.Binding
 	Add    key.Binding // documents: open the file picker
@@ -64,6 +65,7 @@ func DefaultKeys() Keys {
 		Down:   b("↓/ctrl+n", "down", "down", "ctrl+n"),
 		Move:   key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑↓", "move")),
 		Choose: b("enter", "choose", "enter"),
+		None:   b("ctrl+o", "no provider (sends 0)", "ctrl+o"),
 		Left:   b("←", "previous option", "left"),
 		Right:  b("→/space", "next option", "right", "space"),
 		Add:    b("enter/a", "add a file", "enter", "a"),
