@@ -104,6 +104,17 @@ CREATE TABLE audit (
 	detail TEXT NOT NULL
 );
 `,
+	// 2: drafts put aside ("not now" on the resume prompt), offered again
+	// once the working draft is gone, oldest first.
+	`
+CREATE TABLE drafts_held (
+	id       INTEGER PRIMARY KEY AUTOINCREMENT,
+	user     TEXT NOT NULL,
+	input    TEXT NOT NULL,
+	saved_at INTEGER NOT NULL
+);
+CREATE INDEX drafts_held_user ON drafts_held(user, id);
+`,
 }
 
 // migrate brings the schema up to date, one transaction per version. The

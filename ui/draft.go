@@ -66,7 +66,9 @@ func (m *Model) saveDraft(gen int) tea.Cmd {
 	}
 }
 
-func (m *Model) discardDraft() tea.Cmd {
+// draftOp runs one of the Desk's draft operations (discard, hold, clear)
+// for this user in the background.
+func (m *Model) draftOp(op func(*state.Desk, context.Context, string) error) tea.Cmd {
 	d, session, user := m.s.Desk, m.ctx, m.s.User
 	if d == nil {
 		return nil
@@ -74,9 +76,18 @@ func (m *Model) discardDraft() tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := writeCtx(session)
 		defer cancel()
-		return draftDiscardedMsg{d.DiscardDraft(ctx, user)}
+		return draftDiscardedMsg{op(d, ctx, user)}
 	}
 }
+
+// discardDraft throws the draft away (a person confirmed it; audited).
+func (m *Model) discardDraft() tea.Cmd { return m.draftOp((*state.Desk).DiscardDraft) }
+
+// clearDraft forgets the draft that was just sent as a referral.
+func (m *Model) clearDraft() tea.Cmd { return m.draftOp((*state.Desk).ClearDraft) }
+
+// holdDraft puts the offered draft aside until the next start.
+func (m *Model) holdDraft() tea.Cmd { return m.draftOp((*state.Desk).HoldDraft) }
 
 // unsaved reports whether the form holds typing not yet in the store.
 func (m *Model) unsaved() bool { return m.draftGen != m.savedGen }
@@ -90,7 +101,15 @@ func (m *Model) quit() tea.Cmd {
 	return nil
 }
 
+// quitKey answers "Quit refdesk?". Discarding asks once more.
 func (m *Model) quitKey(k tea.KeyPressMsg) tea.Cmd {
+	if m.confirmDiscard {
+		m.confirmDiscard = false
+		if key.Matches(k, m.keys.Yes) {
+			return tea.Sequence(m.discardDraft(), tea.Quit)
+		}
+		return nil // anything else keeps the draft; the question stays
+	}
 	switch {
 	case key.Matches(k, m.keys.Yes), key.Matches(k, m.keys.Quit):
 		if m.unsaved() {
@@ -98,25 +117,39 @@ func (m *Model) quitKey(k tea.KeyPressMsg) tea.Cmd {
 		}
 		return tea.Quit
 	case key.Matches(k, m.keys.Discard):
-		return tea.Sequence(m.discardDraft(), tea.Quit)
+		m.confirmDiscard = true
 	case key.Matches(k, m.keys.No):
 		m.screen = screenMain
 	}
 	return nil
 }
 
+// resumeKey answers "Resume your draft?": y or Enter resumes it; n or Esc
+// is "not now" (the draft is put aside and offered at the next start);
+// d discards it, after asking once more.
 func (m *Model) resumeKey(k tea.KeyPressMsg) tea.Cmd {
+	if m.confirmDiscard {
+		m.confirmDiscard = false
+		if key.Matches(k, m.keys.Yes) {
+			m.screen = screenMain
+			m.setFlash("Draft discarded.", false)
+			return m.discardDraft()
+		}
+		return nil
+	}
 	switch {
-	case key.Matches(k, m.keys.Yes), k.String() == "enter":
+	case key.Matches(k, m.keys.Yes), key.Matches(k, m.keys.Choose):
 		m.screen = screenMain
 		cmd := m.form.SetInput(m.resumeIn)
 		m.lastInput = m.form.Input()
 		m.setFlash("Draft resumed.", false)
 		return cmd
-	case key.Matches(k, m.keys.No), key.Matches(k, m.keys.Discard):
+	case key.Matches(k, m.keys.No):
 		m.screen = screenMain
-		m.setFlash("Draft discarded.", false)
-		return m.discardDraft()
+		m.setFlash("Draft kept for later: it is offered again at the next start.", false)
+		return m.holdDraft()
+	case key.Matches(k, m.keys.Discard):
+		m.confirmDiscard = true
 	case key.Matches(k, m.keys.Quit):
 		return tea.Quit
 	}

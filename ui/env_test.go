@@ -33,6 +33,8 @@ type env struct {
 	m    *Model
 	d    *uitest.Driver
 	ctx  context.Context
+	path string      // the desk's SQLite file
+	api  *api.Client // the desk's client, to open the file again
 }
 
 func newEnv(t *testing.T, w, h int) *env {
@@ -59,7 +61,8 @@ func newEnv(t *testing.T, w, h int) *env {
 	t.Cleanup(func() { e.sb.Close(); srv.Close() })
 	client := api.New(api.Config{BaseURL: srv.URL + "/v1", ClientID: "sandbox", ClientSecret: "sandbox",
 		AccessToken: "sandbox", RetryBaseDelay: 5 * time.Millisecond})
-	d, err := state.Open(ctx, state.Options{Path: filepath.Join(t.TempDir(), "refdesk.db"), Client: client,
+	e.path, e.api = filepath.Join(t.TempDir(), "refdesk.db"), client
+	d, err := state.Open(ctx, state.Options{Path: e.path, Client: client,
 		Grace: 500 * time.Millisecond, PollInterval: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("state.Open: %v", err)

@@ -62,6 +62,9 @@ type Model struct {
 	savedGen  int
 	resumeIn  state.ReferralInput
 	resumeAt  time.Time
+	// confirmDiscard: d was pressed on the quit or resume question; y
+	// now discards the draft, anything else keeps it.
+	confirmDiscard bool
 
 	// Directory sync.
 	syncedAt  time.Time
