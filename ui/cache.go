@@ -144,6 +144,10 @@ type helpKey struct {
 	busy   bool
 	dup    bool
 	gen    int
+	// what else changes the keys shown: a confirmation asked, the
+	// review's stage
+	confirm bool
+	review  string
 }
 
 type helpMemo struct {

@@ -95,6 +95,8 @@ func (m *Model) reviewKey(k tea.KeyPressMsg) tea.Cmd {
 			r.result = "This cannot be sent as it is: esc to edit."
 		case r.dup != nil && !r.confirmed:
 			r.result = "This looks like a duplicate: press y to send it anyway, or esc to edit."
+		case strings.HasPrefix(r.result, "Cobalt refused"):
+			// Sent and refused: the same again would be refused again.
 		default:
 			return m.send()
 		}
@@ -181,7 +183,7 @@ func (m *Model) submitted(msg submittedMsg) tea.Cmd {
 	cmd := m.form.Reset()
 	m.lastInput = m.form.Input()
 	m.savedGen = m.draftGen
-	return tea.Batch(cmd, m.discardDraft())
+	return tea.Batch(cmd, m.clearDraft())
 }
 
 // reviewView shows exactly what will be sent.
@@ -255,6 +257,34 @@ func (m *Model) reviewView(w int) string {
 		}
 		b.WriteString(wrap.Render(style.Render(r.result)) + "\n")
 	}
-	b.WriteString("\n" + st.Muted.Render("enter send · esc edit"))
+	var keys []string
+	for _, k := range m.reviewKeys() {
+		keys = append(keys, k.Help().Key+" "+k.Help().Desc)
+	}
+	b.WriteString("\n" + st.Muted.Render(strings.Join(keys, " · ")))
 	return b.String()
+}
+
+// reviewKeys are the keys that do something on the review now, for its
+// footer and the help line: a duplicate warning takes y, not Enter; a
+// refusal or a Failed answer only esc.
+func (m *Model) reviewKeys() []key.Binding {
+	r, k := m.review, *m.keys
+	if m.screen != screenReview || r == nil {
+		return nil
+	}
+	switch {
+	case r.sending:
+		return nil
+	case r.checking:
+		return []key.Binding{k.Edit}
+	case r.checkErr != "" || strings.HasPrefix(r.result, "Cobalt refused"):
+		return []key.Binding{k.Edit}
+	case r.dup != nil && !r.confirmed:
+		k.Edit.SetHelp("esc", "back")
+		return []key.Binding{k.Confirm, k.Edit}
+	case strings.HasPrefix(r.result, "Not sent"):
+		k.Submit.SetHelp("enter", "try again")
+	}
+	return []key.Binding{k.Submit, k.Edit}
 }

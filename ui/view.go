@@ -103,7 +103,11 @@ func (m *Model) render() string {
 // nothing it depends on changed.
 func (m *Model) helpView() string {
 	k := helpKey{width: m.width, all: m.help.ShowAll, screen: m.screen, onPane: m.onPane,
-		focus: m.form.Focus(), busy: m.form.Busy(), dup: m.review != nil && m.review.dup != nil, gen: m.styleGen}
+		focus: m.form.Focus(), busy: m.form.Busy(), dup: m.review != nil && m.review.dup != nil, gen: m.styleGen,
+		confirm: m.confirmDiscard}
+	for _, b := range m.reviewKeys() {
+		k.review += b.Help().Key + " " + b.Help().Desc + ";"
+	}
 	if c := &m.cache.help; c.ok && c.key == k {
 		return c.out
 	}
@@ -179,17 +183,25 @@ func (m *Model) bodyView(h int) string {
 	st := m.styles
 	switch m.screen {
 	case screenQuit:
+		if m.confirmDiscard {
+			return m.question(h, "Discard the draft?", "The referral in progress is thrown away for good (the audit log records it).",
+				"y discard it and quit · any other key keeps it")
+		}
 		return m.question(h, "Quit refdesk?",
 			"A referral is in progress. It is kept as a draft and offered when you next start.",
-			"y quit (keep the draft) · n stay · d discard the draft and quit")
+			"y quit (keep the draft) · n/esc stay · d discard the draft…")
 	case screenResume:
 		what := "A referral"
 		if m.resumeIn.PatientMRN != "" {
 			what = "A referral for " + theme.Clean(m.resumeIn.PatientLine())
 		}
+		if m.confirmDiscard {
+			return m.question(h, "Discard the draft?", what+" is thrown away for good (the audit log records it).",
+				"y discard it · any other key keeps it")
+		}
 		return m.question(h, "Resume your draft?",
 			what+" was left unfinished "+ago(m.now().Sub(m.resumeAt))+".",
-			"y resume · n discard it and start empty")
+			"y/enter resume · n/esc not now (offered again next start) · d discard…")
 	}
 	c := &m.cache
 	if m.wide() {
@@ -289,15 +301,22 @@ func (m *Model) helpMap() helpMap {
 	}
 	global := []key.Binding{k.Switch, k.Sync, k.Help, k.Quit}
 	switch {
+	case (m.screen == screenQuit || m.screen == screenResume) && m.confirmDiscard:
+		k.Yes.SetHelp("y", "discard for good")
+		anyKey := key.NewBinding(key.WithKeys("n"), key.WithHelp("any other key", "keep it"))
+		return helpMap{short: []key.Binding{k.Yes, anyKey}, full: [][]key.Binding{{k.Yes, anyKey}}}
 	case m.screen == screenQuit:
+		k.Yes.SetHelp("y", "quit, keep the draft")
+		k.No.SetHelp("n/esc", "stay")
+		k.Discard.SetHelp("d", "discard…")
 		return helpMap{short: []key.Binding{k.Yes, k.No, k.Discard}, full: [][]key.Binding{{k.Yes, k.No, k.Discard}}}
 	case m.screen == screenResume:
-		return helpMap{short: []key.Binding{k.Yes, k.No}, full: [][]key.Binding{{k.Yes, k.No}}}
+		k.Yes.SetHelp("y/enter", "resume")
+		k.No.SetHelp("n/esc", "not now")
+		k.Discard.SetHelp("d", "discard…")
+		return helpMap{short: []key.Binding{k.Yes, k.No, k.Discard}, full: [][]key.Binding{{k.Yes, k.No, k.Discard}}}
 	case m.screen == screenReview:
-		keys := []key.Binding{k.Submit, k.Edit}
-		if m.review != nil && m.review.dup != nil {
-			keys = []key.Binding{k.Confirm, k.Edit}
-		}
+		keys := m.reviewKeys()
 		return helpMap{short: append(keys, k.Help, k.Quit), full: [][]key.Binding{keys, global}}
 	case m.onPane:
 		find := key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "search"))
@@ -324,8 +343,10 @@ func (m *Model) helpMap() helpMap {
 func (m *Model) fieldKeys() []key.Binding {
 	k := m.keys
 	switch m.form.Focus() {
-	case form.FieldPatient, form.FieldFrom, form.FieldTo:
+	case form.FieldPatient:
 		return []key.Binding{k.Up, k.Down, k.Choose}
+	case form.FieldFrom, form.FieldTo:
+		return []key.Binding{k.Up, k.Down, k.Choose, k.None}
 	case form.FieldDirection, form.FieldPriority:
 		return []key.Binding{k.Left, k.Right}
 	case form.FieldDocuments:

@@ -65,7 +65,7 @@ func DefaultKeys() Keys {
 		Down:   b("↓/ctrl+n", "down", "down", "ctrl+n"),
 		Move:   key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑↓", "move")),
 		Choose: b("enter", "choose", "enter"),
-		None:   b("ctrl+o", "no provider (sends 0)", "ctrl+o"),
+		None:   b("ctrl+o", "no provider", "ctrl+o"),
 		Left:   b("←", "previous option", "left"),
 		Right:  b("→/space", "next option", "right", "space"),
 		Add:    b("enter/a", "add a file", "enter", "a"),
