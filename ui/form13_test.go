@@ -8,6 +8,7 @@ import (
 	"refdesk/api"
 	"refdesk/state"
 	"refdesk/ui/form"
+	"refdesk/ui/internal/uitest"
 )
 
 // Issue 13: a wrong referral must be harder to send than a right one. Each
@@ -205,5 +206,41 @@ func TestDiscardOnResumeAsksOnce(t *testing.T) {
 	e.waitView("Draft discarded.")
 	if _, _, ok, err := e.desk.LoadDraft(e.ctx, "front1"); ok || err != nil {
 		t.Fatalf("draft still there after d, y (err %v)", err)
+	}
+}
+
+func TestReviewTellsNamesakesApart(t *testing.T) {
+	e := newEnv(t, 140, 45)
+	ix := e.desk.Index(state.ReferringProviders)
+	var twin state.Entry
+	for _, m := range ix.Search("", ix.Len()).Matches {
+		if n, err := e.desk.Namesakes(e.ctx, state.ReferringProviders, m.Entry.Name); err == nil && n == 2 {
+			twin = m.Entry
+			break
+		}
+	}
+	if twin.Key == "" {
+		t.Fatal("the sandbox directory has no two referring providers with one name")
+	}
+	patient := e.entry(state.Patients, 5)
+	to := e.entry(state.Providers, 1)
+	e.fill("incoming", patient, twin, to, "routine", "Follow-up", "", 0)
+	in := e.m.form.Input()
+	chosen, ok := ix.Lookup(in.FromEHRID)
+	if !ok || chosen.Name != twin.Name {
+		t.Fatalf("From chose %+v, want one named %q", in, twin.Name)
+	}
+	e.d.Press("ctrl+s")
+	e.waitView("Review — exactly what will be sent", "Ready to send")
+	v := uitest.Plain(e.m.reviewView(400)) // unwrapped
+	for _, want := range []string{"⚠ 2 × " + twin.Name + " in referring providers: check the city",
+		"NPI " + chosen.NPI, chosen.City, "EHR " + chosen.Key,
+		"DOB " + state.USDate(patient.DOB), "MRN " + patient.Key} {
+		if !strings.Contains(v, want) {
+			t.Errorf("review lacks %q:\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "⚠ 2 × "+to.Name) || strings.Contains(v, "in patients") {
+		t.Fatalf("an entry with a unique name is marked:\n%s", v)
 	}
 }

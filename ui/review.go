@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -29,12 +30,16 @@ type review struct {
 	confirmed         bool
 	sending           bool
 	result            string
+	// namesakes counts the entries sharing the chosen patient's, From's
+	// and To's name in their directory (2 or more: say so).
+	namesakes [3]int
 }
 
 type reviewCheckedMsg struct {
-	seq int
-	err error
-	dup *state.Referral
+	seq       int
+	err       error
+	dup       *state.Referral
+	namesakes [3]int
 }
 
 type submittedMsg struct {
@@ -66,12 +71,42 @@ func (m *Model) toReview() tea.Cmd {
 		return nil
 	}
 	return func() tea.Msg {
+		twins := namesakes(ctx, d, in)
 		if err := d.Check(in); err != nil {
-			return reviewCheckedMsg{seq: seq, err: err}
+			return reviewCheckedMsg{seq: seq, err: err, namesakes: twins}
 		}
 		dup, err := d.FindDuplicate(ctx, in)
-		return reviewCheckedMsg{seq: seq, dup: dup, err: err}
+		return reviewCheckedMsg{seq: seq, dup: dup, err: err, namesakes: twins}
 	}
+}
+
+// namesakes counts, for the patient, From and To, the entries of their
+// directory with the same name (0 when nothing or "0" is chosen).
+func namesakes(ctx context.Context, d *state.Desk, in state.ReferralInput) [3]int {
+	var out [3]int
+	count := func(dir state.Directory, id, name string) int {
+		if id == "" || id == api.NoProvider || name == "" {
+			return 0
+		}
+		n, err := d.Namesakes(ctx, dir, name)
+		if err != nil {
+			return 0
+		}
+		return n
+	}
+	out[0] = count(state.Patients, in.PatientMRN, in.PatientName)
+	if from, to, ok := api.DirectoryFor(in.Direction); ok {
+		out[1] = count(dirOf(from), in.FromEHRID, in.FromName)
+		out[2] = count(dirOf(to), in.ToEHRID, in.ToName)
+	}
+	return out
+}
+
+func dirOf(name string) state.Directory {
+	if name == api.DirReferringProviders {
+		return state.ReferringProviders
+	}
+	return state.Providers
 }
 
 func (m *Model) reviewKey(k tea.KeyPressMsg) tea.Cmd {
@@ -132,6 +167,7 @@ func (m *Model) reviewMsg(msg tea.Msg) (tea.Cmd, bool) {
 		}
 		m.review.checking = false
 		m.review.dup = msg.dup
+		m.review.namesakes = msg.namesakes
 		if msg.err != nil {
 			m.review.checkErr = theme.Clean(msg.err.Error())
 		}
@@ -197,7 +233,13 @@ func (m *Model) reviewView(w int) string {
 			lipgloss.NewStyle().Width(max(10, w-16)).Render(v)) + "\n")
 	}
 	fromDir, toDir, _ := api.DirectoryFor(r.in.Direction)
-	row("Patient", r.patient.Summary())
+	twin := func(i int, name, dir, check string) string {
+		if r.namesakes[i] < 2 {
+			return ""
+		}
+		return "\n" + st.Warn.Render(fmt.Sprintf("⚠ %d × %s in %s: check the %s", r.namesakes[i], theme.Clean(name), dir, check))
+	}
+	row("Patient", r.patient.Summary()+twin(0, r.in.PatientName, "patients", "date of birth and MRN"))
 	row("Direction", r.in.Direction)
 	dir := func(c picker.Choice, d string) string {
 		if c.None() {
@@ -205,8 +247,8 @@ func (m *Model) reviewView(w int) string {
 		}
 		return st.Muted.Render(" (" + d + ")")
 	}
-	row("From", r.from.Summary()+dir(r.from, fromDir))
-	row("To", r.to.Summary()+dir(r.to, toDir))
+	row("From", r.from.Summary()+dir(r.from, fromDir)+twin(1, r.in.FromName, fromDir, "city, speciality and NPI"))
+	row("To", r.to.Summary()+dir(r.to, toDir)+twin(2, r.in.ToName, toDir, "city, speciality and NPI"))
 	prio := r.in.Priority
 	switch prio {
 	case api.PriorityUrgent:
