@@ -244,3 +244,45 @@ func TestReviewTellsNamesakesApart(t *testing.T) {
 		t.Fatalf("an entry with a unique name is marked:\n%s", v)
 	}
 }
+
+// TestRefusalsInPlainWordsAndReasonTrimmed: a refusal names the field as
+// the form labels it and what to do, with Cobalt's exact message kept
+// beneath; the reason reaches Cobalt trimmed.
+func TestRefusalsInPlainWordsAndReasonTrimmed(t *testing.T) {
+	e := newEnv(t, 140, 45)
+	from, to := e.entry(state.Providers, 0), e.entry(state.ReferringProviders, 0)
+	e.d.Run(e.m.form.SetInput(state.ReferralInput{PatientMRN: "999999999", PatientName: "Nobody, Known",
+		Direction: "outgoing", FromEHRID: from.Key, FromName: from.Name, ToEHRID: to.Key, ToName: to.Name,
+		Priority: "routine", Reason: "x"}))
+	e.d.Press("ctrl+s")
+	e.waitView("Review — exactly what will be sent")
+	e.d.WaitFor("checked", 5*time.Second, func() bool { return !e.m.review.checking })
+	v := uitest.Plain(e.m.reviewView(400))
+	for _, want := range []string{"✗ Patient: MRN 999999999 is not among the patients synced to Cobalt",
+		"Cobalt's message: Patient with MRN '999999999' not found. Ensure the patient has been synced.", "esc/e edit"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("review lacks %q:\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "enter send") {
+		t.Errorf("the footer offers enter on a refused referral:\n%s", v)
+	}
+	e.d.Press("esc")
+
+	patient := e.entry(state.Patients, 6)
+	e.d.Run(e.m.form.Reset())
+	e.fill("outgoing", patient, from, to, "routine", "   Knee pain, 3 weeks  ", "", 0)
+	e.d.Press("ctrl+s")
+	e.waitView("Ready to send")
+	e.d.Press("enter")
+	e.waitView("Sent: referral #1")
+	day := time.Now().UTC()
+	got, _, err := e.api.Referrals(e.ctx, api.ReferralQuery{PatientMRN: patient.Key,
+		StartDate: day.AddDate(0, 0, -1).Format(time.DateOnly), EndDate: day.AddDate(0, 0, 1).Format(time.DateOnly)})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("Cobalt's referrals for %s: %+v %v", patient.Key, got, err)
+	}
+	if got[0].Reason != "Knee pain, 3 weeks" {
+		t.Fatalf("Cobalt got the reason %q, want it trimmed", got[0].Reason)
+	}
+}

@@ -332,7 +332,7 @@ func (m *Model) reopen(r state.Referral) tea.Cmd {
 	m.screen = screenMain
 	why := r.Status.Label()
 	if r.FailureReason != "" {
-		why += ": " + theme.Clean(r.FailureReason)
+		why += ": " + theme.Clean(state.Plain(r.FailureReason))
 	}
 	m.resend = 0
 	then := "ctrl+s sends it as a new referral."

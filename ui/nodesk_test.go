@@ -25,7 +25,7 @@ func TestWithoutDeskTheFormStillValidates(t *testing.T) {
 	d.Send(tea.WindowSizeMsg{Width: 80, Height: 24})
 	d.Press("ctrl+s")
 	v := uitest.Plain(m.View().Content)
-	if !strings.Contains(v, "Missing required fields: patient_mrn") || !strings.Contains(v, "directories never synced") {
+	if !strings.Contains(v, "To fix: Patient, Direction, From, To and Reason") || !strings.Contains(v, "directories never synced") {
 		t.Fatalf("view:\n%s", v)
 	}
 	d.Press("ctrl+c")

@@ -25,7 +25,8 @@ type review struct {
 	in                state.ReferralInput
 	patient, from, to picker.Choice
 	checking          bool
-	checkErr          string
+	checkErr          string // in the form's words (state.Plain)
+	cobalt            string // Cobalt's exact words, when they differ
 	dup               *state.Referral
 	confirmed         bool
 	sending           bool
@@ -169,7 +170,7 @@ func (m *Model) reviewMsg(msg tea.Msg) (tea.Cmd, bool) {
 		m.review.dup = msg.dup
 		m.review.namesakes = msg.namesakes
 		if msg.err != nil {
-			m.review.checkErr = theme.Clean(msg.err.Error())
+			m.review.checkErr, m.review.cobalt = plainAndCobalt(msg.err.Error())
 		}
 		return nil, true
 	case submittedMsg:
@@ -190,7 +191,7 @@ func (m *Model) submitted(msg submittedMsg) tea.Cmd {
 	m.log.Info("submit", "local_id", ref.ID, "status", string(ref.Status), "err", msg.err != nil)
 	errText := theme.Clean(ref.FailureReason)
 	if msg.err != nil {
-		errText = theme.Clean(msg.err.Error())
+		errText, r.cobalt = plainAndCobalt(msg.err.Error())
 	}
 	switch {
 	case m.resend != 0 && errors.Is(msg.err, state.ErrIllegalTransition):
@@ -204,7 +205,8 @@ func (m *Model) submitted(msg submittedMsg) tea.Cmd {
 	case ref.Status == state.Unknown:
 		m.setFlash(fmt.Sprintf("Cobalt's answer for referral #%d was lost. It is being checked (Unknown in the pane): do not send it again.", ref.ID), true)
 	case ref.Status == state.Failed:
-		r.result = "Cobalt refused it: " + errText + " — esc to edit."
+		plain, cobalt := plainAndCobalt(ref.FailureReason)
+		r.result, r.cobalt = "Cobalt refused it: "+plain+" — esc to edit.", cobalt
 		return nil
 	case ref.Status == state.NotSent:
 		m.resend = ref.ID
@@ -284,6 +286,9 @@ func (m *Model) reviewView(w int) string {
 		b.WriteString(st.Muted.Render("Checking against the directories…") + "\n")
 	case r.checkErr != "":
 		b.WriteString(wrap.Render(st.Error.Render("✗ "+r.checkErr)) + "\n")
+		if r.cobalt != "" {
+			b.WriteString(wrap.Render(st.Muted.Render("Cobalt's message: "+r.cobalt)) + "\n")
+		}
 	case r.dup != nil:
 		d := r.dup
 		b.WriteString(wrap.Render(st.Warn.Render(fmt.Sprintf(
@@ -298,6 +303,9 @@ func (m *Model) reviewView(w int) string {
 			style = st.Error
 		}
 		b.WriteString(wrap.Render(style.Render(r.result)) + "\n")
+		if r.cobalt != "" && r.checkErr == "" {
+			b.WriteString(wrap.Render(st.Muted.Render("Cobalt's message: "+r.cobalt)) + "\n")
+		}
 	}
 	var keys []string
 	for _, k := range m.reviewKeys() {
@@ -329,4 +337,14 @@ func (m *Model) reviewKeys() []key.Binding {
 		k.Submit.SetHelp("enter", "try again")
 	}
 	return []key.Binding{k.Submit, k.Edit}
+}
+
+// plainAndCobalt is a refusal in the form's words, cleaned for the screen,
+// and Cobalt's exact message when it says something else ("" when not).
+func plainAndCobalt(msg string) (plain, cobalt string) {
+	p := state.Plain(msg)
+	if p == strings.TrimSpace(msg) {
+		return theme.Clean(p), ""
+	}
+	return theme.Clean(p), theme.Clean(msg)
 }

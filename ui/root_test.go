@@ -185,7 +185,7 @@ func TestFailedReferralReopensFilled(t *testing.T) {
 func TestReviewRefusesInvalidAndTooLarge(t *testing.T) {
 	e := newEnv(t, 120, 40)
 	e.d.Press("ctrl+s")
-	e.waitView("Missing required fields: patient_mrn, referring_from_provider_ehr_id, referring_to_provider_ehr_id, direction, reason.")
+	e.waitView("To fix: Patient, Direction, From, To and Reason. Each field says what to do")
 	if e.m.screen != screenMain {
 		t.Fatal("went to review with an empty form")
 	}

@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"refdesk/api"
+	"refdesk/state"
 	"refdesk/ui/picker"
 	"refdesk/ui/theme"
 )
@@ -36,7 +37,7 @@ func (m Model) directionKey(kp tea.KeyPressMsg) (Model, tea.Cmd) {
 		}
 	case key.Matches(kp, k.Choose):
 		if m.direction == "" {
-			m.errs[FieldDirection] = "Missing required fields: direction. Press i (incoming) or o (outgoing)."
+			m.errs[FieldDirection] = missing("direction")
 			return m, nil
 		}
 		return m, m.move(1)
@@ -170,32 +171,36 @@ func (m Model) priorityKey(kp tea.KeyPressMsg) (Model, tea.Cmd) {
 	return m, nil
 }
 
-// validate checks field f as the user leaves it, with Cobalt's messages.
+// missing is the message for an empty required field: Cobalt's rule, in
+// the form's words (state.Plain).
+func missing(wire string) string { return state.Plain("Missing required fields: " + wire + ".") }
+
+// validate checks field f as the user leaves it, with Cobalt's rules.
 func (m *Model) validate(f int) {
 	m.errs[f] = ""
 	switch f {
 	case FieldPatient:
 		if m.patient.Chosen().Empty() {
-			m.errs[f] = "Missing required fields: patient_mrn."
+			m.errs[f] = missing("patient_mrn")
 			if m.patient.Query() != "" {
 				m.errs[f] += " Typing a name does not choose a patient: pick one from the list with Enter."
 			}
 		}
 	case FieldDirection:
 		if m.direction == "" {
-			m.errs[f] = "Missing required fields: direction. Press i (incoming) or o (outgoing)."
+			m.errs[f] = missing("direction")
 		}
 	case FieldFrom:
 		if m.from.Chosen().Empty() {
-			m.errs[f] = "Missing required fields: referring_from_provider_ehr_id. Choose a provider or “No provider on this side”."
+			m.errs[f] = missing("referring_from_provider_ehr_id")
 		}
 	case FieldTo:
 		if m.to.Chosen().Empty() {
-			m.errs[f] = "Missing required fields: referring_to_provider_ehr_id. Choose a provider or “No provider on this side”."
+			m.errs[f] = missing("referring_to_provider_ehr_id")
 		}
 	case FieldReason:
 		if strings.TrimSpace(m.reason.Value()) == "" {
-			m.errs[f] = "Missing required fields: reason."
+			m.errs[f] = missing("reason")
 		}
 	case FieldCodes:
 		m.errs[f] = strings.Join(CodeErrors(m.codes.Value(), false), "\n")
@@ -220,13 +225,20 @@ func (m *Model) ValidateAll() (string, tea.Cmd) {
 	m.docs.SetBase(baseSize(in))
 	msg := ""
 	if err := req.Validate(); err != nil {
-		msg = err.Error()
+		msg = state.Plain(err.Error())
 	}
 	if first < 0 && msg == "" {
 		return "", nil
 	}
-	if msg == "" {
-		msg = "Fix the marked fields: " + fieldNames[max(first, 0)] + " first."
+	if first >= 0 {
+		// Each marked field says what to do; the flash names them.
+		var bad []string
+		for f := 0; f < fieldCount; f++ {
+			if m.errs[f] != "" {
+				bad = append(bad, fieldNames[f])
+			}
+		}
+		msg = "To fix: " + andList(bad) + ". Each field says what to do; the cursor is on " + fieldNames[first] + "."
 	}
 	if first < 0 {
 		first = m.focus
@@ -237,4 +249,12 @@ func (m *Model) ValidateAll() (string, tea.Cmd) {
 // Chosen providers, for the review.
 func (m Model) Chosen() (patient, from, to picker.Choice) {
 	return m.patient.Chosen(), m.from.Chosen(), m.to.Chosen()
+}
+
+// andList writes "A, B and C".
+func andList(s []string) string {
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
 }

@@ -57,22 +57,22 @@ func TestValidationMessagesAsFieldsAreLeft(t *testing.T) {
 	h.d.Type("nobody")
 	h.d.Press("tab") // leave Patient with a search but no choice
 	errs := h.m.Errors()
-	if !strings.HasPrefix(errs[FieldPatient], "Missing required fields: patient_mrn.") ||
+	if !strings.HasPrefix(errs[FieldPatient], "Patient: choose the patient from the list") ||
 		!strings.Contains(errs[FieldPatient], "pick one from the list") {
 		t.Fatalf("patient: %q", errs[FieldPatient])
 	}
 	h.d.Press("tab") // Direction left empty
-	if got := h.m.Errors()[FieldDirection]; !strings.HasPrefix(got, "Missing required fields: direction.") {
+	if got := h.m.Errors()[FieldDirection]; !strings.HasPrefix(got, "Direction: press i (incoming) or o (outgoing).") {
 		t.Fatalf("direction: %q", got)
 	}
 	h.d.Press("tab", "tab") // From, To
 	errs = h.m.Errors()
-	if !strings.HasPrefix(errs[FieldFrom], "Missing required fields: referring_from_provider_ehr_id.") ||
-		!strings.HasPrefix(errs[FieldTo], "Missing required fields: referring_to_provider_ehr_id.") {
+	if !strings.HasPrefix(errs[FieldFrom], "From: choose who refers the patient, or ctrl+o for no provider") ||
+		!strings.HasPrefix(errs[FieldTo], "To: choose who the patient is referred to, or ctrl+o") {
 		t.Fatalf("providers: %q / %q", errs[FieldFrom], errs[FieldTo])
 	}
 	h.d.Press("tab", "tab") // Priority (routine by default: fine), Reason empty
-	if got := h.m.Errors()[FieldReason]; got != "Missing required fields: reason." {
+	if got := h.m.Errors()[FieldReason]; got != "Reason: write why the patient is referred." {
 		t.Fatalf("reason: %q", got)
 	}
 	if h.m.Errors()[FieldPriority] != "" || h.m.Input().Priority != api.PriorityRoutine {
@@ -88,7 +88,7 @@ func TestValidationMessagesAsFieldsAreLeft(t *testing.T) {
 		t.Fatalf("codes on leaving: %q", got)
 	}
 	v := h.view()
-	for _, want := range []string{"✗ Missing required fields: reason.", "I10 ✓", "S72001A ✗ not ICD-10"} {
+	for _, want := range []string{"✗ Reason: write why the patient is referred.", "I10 ✓", "S72001A ✗ not ICD-10"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("view lacks %q:\n%s", want, v)
 		}
@@ -98,7 +98,7 @@ func TestValidationMessagesAsFieldsAreLeft(t *testing.T) {
 		t.Fatalf("typing lost: %+v query %q", in.DiagnosisCodes, h.m.patient.Query())
 	}
 	msg, _ := h.m.ValidateAll()
-	if msg != "Missing required fields: patient_mrn, referring_from_provider_ehr_id, referring_to_provider_ehr_id, direction, reason." {
+	if msg != "To fix: Patient, Direction, From, To, Reason and Diagnosis codes. Each field says what to do; the cursor is on Patient." {
 		t.Fatalf("ValidateAll = %q", msg)
 	}
 	if h.m.Focus() != FieldPatient {

@@ -41,7 +41,10 @@ func (m Model) detailView() string {
 	field("EHR id", theme.Clean(r.EHRID))
 	field("Documents in EHR", docsText(r))
 	if r.FailureReason != "" {
-		field("Failure", st.Error.Render(theme.Clean(r.FailureReason)))
+		field("Failure", st.Error.Render(theme.Clean(state.Plain(r.FailureReason))))
+		if state.Plain(r.FailureReason) != strings.TrimSpace(r.FailureReason) {
+			field("Cobalt's message", theme.Clean(r.FailureReason)) // exact, for support
+		}
 	}
 	if r.Attention != "" {
 		field("Needs attention", st.Warn.Render(theme.Clean(r.Attention)))

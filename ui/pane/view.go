@@ -120,7 +120,7 @@ func (m Model) rowTail(r state.Referral, w int) string {
 	var l3 []string
 	if r.FailureReason != "" {
 		// First, so a narrow pane still says why.
-		l3 = append(l3, st.Error.Render("Failed: "+theme.Clean(firstLine(r.FailureReason))))
+		l3 = append(l3, st.Error.Render("Failed: "+theme.Clean(firstLine(state.Plain(r.FailureReason)))))
 	}
 	if r.EHRID != "" {
 		l3 = append(l3, "EHR id "+theme.Clean(r.EHRID))
