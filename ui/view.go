@@ -104,7 +104,7 @@ func (m *Model) render() string {
 func (m *Model) helpView() string {
 	k := helpKey{width: m.width, all: m.help.ShowAll, screen: m.screen, onPane: m.onPane,
 		focus: m.form.Focus(), busy: m.form.Busy(), dup: m.review != nil && m.review.dup != nil, gen: m.styleGen,
-		confirm: m.confirmDiscard}
+		confirm: m.confirmDiscard || m.form.Offering()}
 	for _, b := range m.reviewKeys() {
 		k.review += b.Help().Key + " " + b.Help().Desc + ";"
 	}
@@ -350,6 +350,11 @@ func (m *Model) fieldKeys() []key.Binding {
 	case form.FieldDirection, form.FieldPriority:
 		return []key.Binding{k.Left, k.Right}
 	case form.FieldDocuments:
+		if m.form.Offering() {
+			yes := k.Yes
+			yes.SetHelp("y", "send under that name")
+			return []key.Binding{yes, key.NewBinding(key.WithKeys("n"), key.WithHelp("any other key", "don't attach"))}
+		}
 		if m.form.Busy() {
 			attach := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "attach/open"))
 			mark := key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "mark"))

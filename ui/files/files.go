@@ -37,8 +37,11 @@ type Model struct {
 	cursor   int
 	msg      string
 	base     int64 // bytes of the request without documents
-	styles   *theme.Styles
-	keys     *theme.Keys
+	// offer: a chosen file whose content shows another type than its
+	// name, waiting for y (send it under the name its content shows).
+	offer  *state.DocumentRef
+	styles *theme.Styles
+	keys   *theme.Keys
 }
 
 // New roots a documents field at dir.
@@ -117,8 +120,13 @@ func (m *Model) load(dir string) tea.Cmd {
 	return readDir(m.gen, dir, m.inbox, filepath.Clean(dir) == filepath.Clean(m.root), m.sent)
 }
 
-// Close hides the file picker (Esc).
-func (m *Model) Close() { m.picking = false }
+// Close hides the file picker (Esc), and drops a question about a file's
+// name.
+func (m *Model) Close() { m.picking = false; m.offer = nil }
+
+// Offering reports whether a chosen file waits for y: send it under the
+// name its content shows.
+func (m Model) Offering() bool { return m.offer != nil }
 
 // BodySize is the size of the whole request with the chosen documents.
 func (m Model) BodySize() int64 { return BodySize(m.base, m.docs) }
@@ -164,6 +172,16 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		return m, nil
 	}
 	m.msg = "" // a note answers the last key; the next key moves on
+	if m.offer != nil {
+		o := *m.offer
+		m.offer = nil
+		if key.Matches(kp, m.keys.Yes) {
+			m.keep(o)
+		} else {
+			m.msg = theme.Clean(filepath.Base(o.Path)) + " was not attached."
+		}
+		return m, nil
+	}
 	if !m.picking {
 		switch {
 		case key.Matches(kp, m.keys.Add):
@@ -210,9 +228,6 @@ func (m *Model) add(path string) {
 	case !info.Mode().IsRegular():
 		m.msg = theme.Clean(name) + " is not a regular file."
 		return
-	case !api.HasExtension(name):
-		m.msg = api.FilenameMessage(i) + " Rename " + theme.Clean(name) + " with its type first."
-		return
 	case info.Size() == 0:
 		m.msg = api.ContentMessage(i) + " " + theme.Clean(name) + " is empty."
 		return
@@ -223,7 +238,26 @@ func (m *Model) add(path string) {
 			return
 		}
 	}
-	next := append(m.Docs(), state.DocumentRef{Name: name, Path: path, Size: info.Size()})
+	ref := state.DocumentRef{Name: name, Path: path, Size: info.Size()}
+	if t, fixed, ok := state.SendName(path, name); ok {
+		ref.Name = fixed
+		m.offer = &ref
+		m.msg = theme.Clean(name) + " looks like a " + t.Label + ": send it as " + theme.Clean(fixed) +
+			"? y yes · any other key no (the file on disk is not renamed)"
+		return
+	}
+	if !api.HasExtension(name) {
+		m.msg = api.FilenameMessage(i) + " " + theme.Clean(name) +
+			" has no extension and its content is not a PDF, TIFF, PNG or JPEG: rename it with its type where it was saved, then attach it again."
+		return
+	}
+	m.keep(ref)
+}
+
+// keep attaches ref when the request still fits.
+func (m *Model) keep(ref state.DocumentRef) {
+	name := ref.Name
+	next := append(m.Docs(), ref)
 	if n := BodySize(m.base, next); n > api.MaxRequestBytes {
 		m.msg = api.TooLargeMessage(n)
 		return
@@ -231,7 +265,7 @@ func (m *Model) add(path string) {
 	m.docs = next
 	m.cursor = len(m.docs) - 1
 	m.picking = false
-	m.msg = "Attached " + theme.Clean(name) + " (" + api.HumanBytes(info.Size()) + ")."
+	m.msg = "Attached " + theme.Clean(name) + " (" + api.HumanBytes(ref.Size) + ")."
 }
 
 // Check re-reads the chosen documents from disk (before review): each must

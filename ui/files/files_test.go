@@ -43,7 +43,14 @@ func write(t *testing.T, path string, size int64) {
 		t.Fatal(err)
 	}
 	if size > 0 {
-		if _, err := f.Write([]byte("%PDF-1.4\n")); err != nil {
+		head := "%PDF-1.4\n"
+		switch filepath.Ext(path) {
+		case ".png":
+			head = "\x89PNG\r\n\x1a\n"
+		case ".txt", "":
+			head = "plain text\n"
+		}
+		if _, err := f.Write([]byte(head)); err != nil {
 			t.Fatal(err)
 		}
 		if err := f.Truncate(size); err != nil {
@@ -220,5 +227,52 @@ func TestCheckRereadsFiles(t *testing.T) {
 	os.Remove(p)
 	if msg := h.m.Check(); !strings.Contains(msg, "can no longer be read") || strings.Contains(msg, dir) {
 		t.Fatalf("Check after removal = %q", msg)
+	}
+}
+
+// TestScanFixedInPlace: a file whose name lacks the type its content
+// shows is offered under the right name (the file on disk keeps its own);
+// content of no known type without an extension is still refused.
+func TestScanFixedInPlace(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{"faxscan": "%PDF-1.7\n", "photo.pdf": "\xff\xd8\xff\xe0JFIF", "page.txt": "II*\x00tiff",
+		"notes": "hello", "scan.11.29": "%PDF-1.4"}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content+strings.Repeat("x", 100)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := newHarness(t, dir, false)
+	h.choose("faxscan")
+	if got := h.m.Message(); got != "faxscan looks like a PDF: send it as faxscan.pdf? y yes · any other key no (the file on disk is not renamed)" {
+		t.Fatalf("offer = %q", got)
+	}
+	if !h.m.Offering() || len(h.m.Docs()) != 0 {
+		t.Fatal("attached before the answer")
+	}
+	h.d.Press("y")
+	docs := h.m.Docs()
+	if len(docs) != 1 || docs[0].Name != "faxscan.pdf" || docs[0].Path != filepath.Join(dir, "faxscan") {
+		t.Fatalf("docs = %+v", docs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "faxscan")); err != nil {
+		t.Fatalf("the file on disk was renamed: %v", err)
+	}
+	for name, want := range map[string]string{"photo.pdf": "photo.jpg", "page.txt": "page.tiff", "scan.11.29": "scan.11.29.pdf"} {
+		h.choose(name)
+		if !strings.Contains(h.m.Message(), "send it as "+want+"?") {
+			t.Fatalf("%s: offer = %q", name, h.m.Message())
+		}
+		h.d.Press("n")
+		if got := h.m.Message(); got != name+" was not attached." || h.m.Offering() {
+			t.Fatalf("%s after n: %q", name, got)
+		}
+	}
+	h.choose("notes")
+	if got := h.m.Message(); !strings.HasPrefix(got, api.FilenameMessage(1)) || !strings.Contains(got, "not a PDF, TIFF, PNG or JPEG") {
+		t.Fatalf("unknown content without extension: %q", got)
+	}
+	if n := len(h.m.Docs()); n != 1 {
+		t.Fatalf("%d docs", n)
 	}
 }

@@ -107,3 +107,7 @@ func (m Model) Query(f int) string {
 	}
 	return ""
 }
+
+// Offering reports whether the Documents field asks whether to send a file
+// under the name its content shows (y or not).
+func (m Model) Offering() bool { return m.focus == FieldDocuments && m.docs.Offering() }
