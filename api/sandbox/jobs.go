@@ -80,7 +80,7 @@ func (s *Server) finishJob(ref *referral, sync bool) {
 	typ := api.EventReferralCreated
 	if s.chance(failRate) {
 		typ = api.EventReferralFailed
-		data.FailureReason = failureReasons[s.intn(len(failureReasons))]
+		data.FailureReason = s.failureReason(ref)
 	} else {
 		data.FromProviderEHRID, data.ToProviderEHRID = ref.FromProviderEHRID, ref.ToProviderEHRID
 		data.Direction = ref.Direction

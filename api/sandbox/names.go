@@ -1,5 +1,7 @@
 package sandbox
 
+import "refdesk/api"
+
 // Word lists for the generated directory. They are read-only after package
 // initialisation (constants in all but name), so sharing them between
 // servers is safe.
@@ -99,12 +101,29 @@ var facilityNames = [...]string{
 
 var weekdays = [...]string{"Monday", "Tuesday", "Wednesday", "Thursday", "Friday"}
 
-// failureReasons are realistic reasons for a referral.failed event.
-var failureReasons = [...]string{
-	"Unable to create referral in eCW. ECW rejected the request or returned an unexpected response.",
-	"eCW session expired while creating the referral.",
-	"Timed out waiting for eCW to confirm the referral.",
-	"eCW reported that the patient record is locked by another user.",
-	"The referring provider is inactive in eCW.",
-	"eCW is unavailable (scheduled maintenance). Try again later.",
+// Failure reasons for a referral.failed event. Each names only what the
+// referral has: a provider reason needs a provider on that side (not "0").
+var (
+	// failureReasons may fail any referral (the first is the page's own).
+	failureReasons = [...]string{
+		"Unable to create referral in eCW. ECW rejected the request or returned an unexpected response.",
+		"eCW session expired while creating the referral.",
+		"Timed out waiting for eCW to confirm the referral.",
+		"eCW is unavailable (scheduled maintenance). Try again later.",
+		"eCW reported that the patient record is locked by another user.",
+	}
+	fromReason = "The referring provider is inactive in eCW."
+	toReason   = "The receiving provider does not accept referrals in eCW."
+)
+
+// failureReason picks a reason that fits ref.
+func (s *Server) failureReason(ref *referral) string {
+	reasons := failureReasons[:]
+	if ref.FromProviderEHRID != api.NoProvider {
+		reasons = append(reasons[:len(reasons):len(reasons)], fromReason)
+	}
+	if ref.ToProviderEHRID != api.NoProvider {
+		reasons = append(reasons[:len(reasons):len(reasons)], toReason)
+	}
+	return reasons[s.intn(len(reasons))]
 }
