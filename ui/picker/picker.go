@@ -113,6 +113,7 @@ type Model struct {
 	keys    *theme.Keys
 	input   textinput.Model
 	seq     int // of the last search asked for
+	ansSeq  int // of the search res answers
 	res     state.Result
 	loaded  bool // res answers seq
 	cursor  int
@@ -253,7 +254,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case resultMsg:
 		if msg.id == m.cfg.ID && msg.seq == m.seq {
-			m.res, m.loaded = msg.res, true
+			m.res, m.loaded, m.ansSeq = msg.res, true, msg.seq
 			m.cursor = m.firstCursor()
 			if m.pending && m.focused {
 				m.pending = false
@@ -300,7 +301,9 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 			return m, nil
 		case key.Matches(msg, m.keys.Choose) && !m.listing:
 			return m.pick(m.chosen) // the choice shown is kept
-		case key.Matches(msg, m.keys.Choose) && !m.loaded && m.finder != nil:
+		case key.Matches(msg, m.keys.Choose) && m.ansSeq != m.seq && m.finder != nil:
+			// The rows on screen answer an older search (a key typed
+			// since): choosing one could pick what was not asked for.
 			m.pending = true // the answer to what was typed decides
 			return m, nil
 		case key.Matches(msg, m.keys.Choose):
@@ -330,7 +333,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 // chooses nothing: it says so, and the choice held before stays.
 func (m Model) choose(rows []row) (Model, tea.Cmd) {
 	if m.cursor < 0 || m.cursor >= len(rows) {
-		if q := m.typed(); q != "" && m.loaded {
+		if q := m.typed(); q != "" && m.ansSeq == m.seq {
 			m.note = "No match for “" + theme.Clean(q) + "”: nothing was chosen. Change the search, or esc to clear it."
 			if m.cfg.AllowNone {
 				m.note += " No provider on this side: ctrl+o."

@@ -288,3 +288,35 @@ func TestNormalizeAndPatientQuery(t *testing.T) {
 		t.Fatalf("PatientQuery names = %+v", q)
 	}
 }
+
+// TestEnterBeforeTheAnswerWaitsForIt: Enter typed before the search for
+// the last key has answered never takes a row of an older search ("zz"
+// lists Gonzalez; "zzqq" matches nothing); the answer decides.
+func TestEnterBeforeTheAnswerWaitsForIt(t *testing.T) {
+	h := newHarness(t, Config{ID: 2, AllowNone: true}, referring(50))
+	h.d.Type("z") // "Zed…" rows on screen
+	if res, _ := h.m.Result(); res.Total == 0 {
+		t.Fatal("z matches nothing: the test proves nothing")
+	}
+	for _, r := range "zqq" { // their searches still running
+		h.m, _ = h.m.Update(uitest.Key(r))
+	}
+	h.m, _ = h.m.Update(uitest.Named("enter"))
+	if c := h.m.Chosen(); !c.Empty() {
+		t.Fatalf("enter before the answer chose %+v from the rows of an older search", c)
+	}
+	h.d.Run(h.m.Refresh()) // the answer for "zzqq" arrives
+	h.d.Settle()
+	if c := h.m.Chosen(); !c.Empty() || !strings.Contains(h.view(), "No match for “zzqq”") {
+		t.Fatalf("after the answer: chose %+v\n%s", c, h.view())
+	}
+	h.m.SetQuery("")
+	h.d.Type("alvare")
+	h.m, _ = h.m.Update(uitest.Key('z'))
+	h.m, _ = h.m.Update(uitest.Named("enter"))
+	h.d.Run(h.m.Refresh())
+	h.d.Settle()
+	if c := h.m.Chosen(); c.Key != "5521" {
+		t.Fatalf("enter before the answer for alvarez chose %+v, want it once the answer came", c)
+	}
+}
