@@ -351,17 +351,24 @@ func (m Model) choose(rows []row) (Model, tea.Cmd) {
 	return m.pick(ChoiceOf(r.match.Entry, m.cfg.Patients))
 }
 
-// pick makes c the choice, and tells the form (which moves on).
+// pick makes c the choice, and tells the form (which moves on). The
+// search served its purpose: it is cleared, so coming back shows the
+// choice and new typing starts a new search.
 func (m Model) pick(c Choice) (Model, tea.Cmd) {
 	m.chosen, m.note, m.pending = c, "", false
 	m.listing = false
+	var again tea.Cmd
+	if m.input.Value() != "" {
+		m.input.SetValue("")
+		again = m.search()
+	}
 	id, src := m.cfg.ID, m.src
-	return m, func() tea.Msg {
+	return m, tea.Batch(again, func() tea.Msg {
 		if src != nil && !c.None() {
 			src.Touch(c.Key)
 		}
 		return ChosenMsg{ID: id, Choice: c}
-	}
+	})
 }
 
 func (m *Model) askRemote() tea.Cmd {

@@ -320,3 +320,39 @@ func TestEnterBeforeTheAnswerWaitsForIt(t *testing.T) {
 		t.Fatalf("enter before the answer for alvarez chose %+v, want it once the answer came", c)
 	}
 }
+
+// TestScatteredLettersAreNoMatchForEnter: a one-word search whose only
+// match is letters strewn over several parts of an entry (name, city) is
+// not highlighted: Enter chooses nothing, ↓ then Enter chooses it.
+func TestScatteredLettersAreNoMatchForEnter(t *testing.T) {
+	ix := state.NewIndex([]state.Entry{state.ReferringProviderEntry(api.ReferringProvider{EHRID: "7", Name: "Gonzalez, Donna",
+		Speciality: "Allergy", AddressCity: "Albuquerque", AddressState: "NM", NPI: "1234567890"})})
+	h := newHarness(t, Config{ID: 2, AllowNone: true}, ix)
+	h.d.Type("zzqq")
+	if res, _ := h.m.Result(); res.Total != 1 {
+		t.Fatalf("zzqq should still be found by the matcher: %+v", res)
+	}
+	h.d.Press("enter")
+	if c := h.m.Chosen(); !c.Empty() {
+		t.Fatalf("enter on scattered letters chose %+v", c)
+	}
+	if v := h.view(); !strings.Contains(v, "No close match for “zzqq”") || strings.Contains(v, "▸") {
+		t.Fatalf("view:\n%s", v)
+	}
+	h.d.Press("down", "enter")
+	if c := h.m.Chosen(); c.Key != "7" {
+		t.Fatalf("↓ enter chose %+v", c)
+	}
+	if q := h.m.Query(); q != "" {
+		t.Fatalf("the search stays after a choice: %q", q)
+	}
+	for _, q := range []string{"gonz", "albuq", "gonzalez donna", "1234567890"} {
+		h.m.SetQuery("")
+		h.m.Clear()
+		h.d.Type(q)
+		h.d.Press("enter")
+		if c := h.m.Chosen(); c.Key != "7" {
+			t.Fatalf("%q: enter chose %+v", q, c)
+		}
+	}
+}

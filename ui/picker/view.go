@@ -71,8 +71,12 @@ func (m Model) View(width, height int) string {
 			b.WriteString("  " + line + "\n")
 		}
 	}
+	if m.loaded && m.cursor < 0 && len(m.res.Matches) > 0 {
+		b.WriteString(st.Muted.Render("  No close match for “"+theme.Clean(m.typed())+
+			"”: only letters scattered over an entry match. ↓ highlights it; Enter then chooses it.") + "\n")
+	}
 	if m.loaded && len(m.res.Matches) == 0 && m.input.Value() != "" && !m.cfg.Patients {
-		b.WriteString(st.Muted.Render("  No match. Change the search, or choose “No provider on this side”.") + "\n")
+		b.WriteString(st.Muted.Render("  No match. Change the search (esc clears it), or ctrl+o for no provider on this side.") + "\n")
 	}
 	note := m.note
 	if m.loaded && m.offerAsk() && note == "" {
