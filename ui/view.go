@@ -327,12 +327,15 @@ func (m *Model) helpMap() helpMap {
 	nav := []key.Binding{k.Next, k.Prev, k.Review, k.Back}
 	field := m.fieldKeys()
 	short := []key.Binding{k.Help, k.Next, k.Review}
+	picker := m.form.Focus() == form.FieldPatient || m.form.Focus() == form.FieldFrom || m.form.Focus() == form.FieldTo
 	for _, b := range field {
-		if b.Help() != k.Up.Help() && b.Help() != k.Down.Help() && b.Help() != k.Choose.Help() {
+		// A picker's short line keeps its own key (ctrl+o) and ↑↓; the
+		// full help says what enter and esc do there.
+		if b.Help() != k.Up.Help() && b.Help() != k.Down.Help() && !(picker && (b.Help().Key == "enter" || b.Help().Key == "esc")) {
 			short = append(short, b)
 		}
 	}
-	if m.form.Focus() == form.FieldPatient || m.form.Focus() == form.FieldFrom || m.form.Focus() == form.FieldTo {
+	if picker {
 		short = append(short, k.Move)
 	}
 	short = append(short, k.Switch, k.Quit)
@@ -343,10 +346,15 @@ func (m *Model) helpMap() helpMap {
 func (m *Model) fieldKeys() []key.Binding {
 	k := m.keys
 	switch m.form.Focus() {
-	case form.FieldPatient:
-		return []key.Binding{k.Up, k.Down, k.Choose}
-	case form.FieldFrom, form.FieldTo:
-		return []key.Binding{k.Up, k.Down, k.Choose, k.None}
+	case form.FieldPatient, form.FieldFrom, form.FieldTo:
+		choose := k.Choose
+		choose.SetHelp("enter", "choose (keeps a choice shown; no match: nothing)")
+		back := k.Back
+		back.SetHelp("esc", "clear the search")
+		if m.form.Focus() == form.FieldPatient {
+			return []key.Binding{k.Up, k.Down, choose, back}
+		}
+		return []key.Binding{k.Up, k.Down, choose, k.None, back}
 	case form.FieldDirection, form.FieldPriority:
 		return []key.Binding{k.Left, k.Right}
 	case form.FieldDocuments:

@@ -50,7 +50,7 @@ func (m Model) View(width, height int) string {
 		b.WriteString(st.OK.Render("✓ chosen: ") + ansi.Truncate(m.chosen.Summary(), max(10, width-11), "…") + "\n")
 	}
 	if m.focused && !m.listing {
-		return b.String() + st.Muted.Render("  enter keeps it · type to search for another · ↓ shows the list")
+		return b.String() + st.Muted.Render("  enter keeps it · type or ↓ for another")
 	}
 	used := strings.Count(b.String(), "\n")
 	noteLines := 0
@@ -71,9 +71,9 @@ func (m Model) View(width, height int) string {
 			b.WriteString("  " + line + "\n")
 		}
 	}
-	if m.loaded && m.cursor < 0 && len(m.res.Matches) > 0 {
-		b.WriteString(st.Muted.Render("  No close match for “"+theme.Clean(m.typed())+
-			"”: only letters scattered over an entry match. ↓ highlights it; Enter then chooses it.") + "\n")
+	if m.loaded && m.cursor < 0 && len(m.res.Matches) > 0 && m.note == "" {
+		b.WriteString(lipgloss.NewStyle().Width(width).Render(st.Muted.Render("No close match for “"+theme.Clean(m.typed())+
+			"”: only letters scattered over an entry match. ↓ highlights it; Enter then chooses it.")) + "\n")
 	}
 	if m.loaded && len(m.res.Matches) == 0 && m.input.Value() != "" && !m.cfg.Patients {
 		b.WriteString(st.Muted.Render("  No match. Change the search (esc clears it), or ctrl+o for no provider on this side.") + "\n")
