@@ -156,6 +156,14 @@ func TestReferralsJSONAndCSVAgree(t *testing.T) {
 	if err := json.Unmarshal([]byte(jsonOut), &rows); err != nil || len(rows) != 2 {
 		t.Fatalf("json rows %d, err %v\n%s", len(rows), err, jsonOut)
 	}
+	// Which one: the patient's DOB, the providers' details (submit fills
+	// them from the directories); the table shows them too.
+	if r := rows[0]; r.PatientDOB == "" || !strings.Contains(r.FromProvider, "NPI ") || !strings.Contains(r.ToProvider, "EHR PROV-002") {
+		t.Fatalf("row without what tells namesakes apart: %+v", r)
+	}
+	if code, table, _ := run(t, env, "referrals"); code != ExitOK || !strings.Contains(table, "· DOB ") || !strings.Contains(table, "· MRN 1234567") {
+		t.Fatalf("table (exit %d):\n%s", code, table)
+	}
 	code, csvOut, _ := run(t, env, "referrals", "--csv")
 	if code != ExitOK {
 		t.Fatalf("referrals --csv exit %d", code)

@@ -172,10 +172,18 @@ func TestFailedReferralReopensFilled(t *testing.T) {
 		len(got.Documents) != 1 || got.Documents[0].Path != want.Documents[0].Path || e.m.onPane {
 		t.Fatalf("reopened %+v, want %+v", got, want)
 	}
+	// Reopened, it still says which one: the patient's DOB, the providers' NPI.
+	if got.PatientDOB != patient.DOB || got.From.NPI != from.NPI || got.To.NPI != to.NPI || got.To.City != to.City {
+		t.Fatalf("reopened without what tells namesakes apart: %+v", got)
+	}
 	// And it can be sent again from there.
 	e.sb.SetFailureRate(0)
 	e.d.Press("ctrl+s")
 	e.waitView("Possible duplicate") // the failed one is the same patient/provider/reason
+	// The footer names the keys that work there (Enter only repeats the warning).
+	if v := uitest.Plain(e.m.reviewView(400)); !strings.Contains(v, "y send anyway · esc back") || strings.Contains(v, "enter send") {
+		t.Fatalf("duplicate warning's footer:\n%s", v)
+	}
 	e.d.Press("enter")
 	e.waitView("press y to send it anyway")
 	e.d.Press("y")
