@@ -207,8 +207,8 @@ func writeTable(w io.Writer, rows []referralRow) error {
 			note = r.Attention
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, state.Status(r.Status).Label(), r.Created,
-			clean(r.Sender), clean(state.PatientLine(r.PatientName, r.PatientDOB, r.PatientMRN)), clean(r.Priority),
-			clean(r.ToProvider), clean(r.EHRID), clean(note))
+			clean(r.Sender), clean(orElse(state.PatientLine(r.PatientName, r.PatientDOB, r.PatientMRN), r.PatientName)),
+			clean(r.Priority), clean(orElse(r.ToProvider, r.To)), clean(r.EHRID), clean(note))
 	}
 	return tw.Flush()
 }
@@ -216,3 +216,11 @@ func writeTable(w io.Writer, rows []referralRow) error {
 // clean keeps what the screen would not show from reaching the terminal
 // (textsafe.Clean), and tabs, which would shift the table's columns.
 func clean(s string) string { return textsafe.Clean(s) }
+
+// orElse is s, or alt when s is empty.
+func orElse(s, alt string) string {
+	if s == "" {
+		return alt
+	}
+	return s
+}

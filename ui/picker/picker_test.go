@@ -332,11 +332,14 @@ func TestScatteredLettersAreNoMatchForEnter(t *testing.T) {
 	if res, _ := h.m.Result(); res.Total != 1 {
 		t.Fatalf("zzqq should still be found by the matcher: %+v", res)
 	}
+	if v := h.view(); !strings.Contains(v, "No close match for “zzqq”") || strings.Contains(v, "▸") {
+		t.Fatalf("view before enter:\n%s", v)
+	}
 	h.d.Press("enter")
 	if c := h.m.Chosen(); !c.Empty() {
 		t.Fatalf("enter on scattered letters chose %+v", c)
 	}
-	if v := h.view(); !strings.Contains(v, "No close match for “zzqq”") || strings.Contains(v, "▸") {
+	if v := h.view(); !strings.Contains(v, "No match for “zzqq”: nothing was chosen") || strings.Contains(v, "▸") {
 		t.Fatalf("view:\n%s", v)
 	}
 	h.d.Press("down", "enter")
