@@ -38,7 +38,7 @@ func TestServeDeskIsTheKey(t *testing.T) {
 	}
 
 	again := openDesk(t, srv, "someone-else", c.desk1, 140, 45)
-	again.WaitText(10*time.Second, "Resume your draft?", "A referral for Doe, John was left unfinished")
+	again.WaitText(10*time.Second, "Resume your draft?", "A referral for Doe, John · DOB 05/15/1980 · MRN 414421")
 	again.Type("y")
 	again.WaitText(step, "Draft resumed.", "Reason: Knee pain since March, MRI", "user front-desk-1")
 }

@@ -152,9 +152,9 @@ func TestServeDraftSurvivesDrop(t *testing.T) {
 			d.Drop()
 
 			again := openDesk(t, srv, "carol", c.desk1, 140, 45)
-			again.WaitText(10*time.Second, "Resume your draft?", "A referral for Doe, John was left unfinished")
+			again.WaitText(10*time.Second, "Resume your draft?", "A referral for Doe, John · DOB 05/15/1980 · MRN 414421")
 			again.Type("y")
-			again.WaitText(step, "Draft resumed.", "Reason: Knee pain since March, MRI", "chosen: Doe, John", "(•) outgoing")
+			again.WaitText(step, "Draft resumed.", "Reason: Knee pain since March, MRI", "Patient: Doe, John · DOB 05/15/1980", "(•) outgoing")
 		})
 	}
 }
@@ -229,7 +229,7 @@ func testSIGTERM(t *testing.T, pause time.Duration) {
 	d := openDesk(t, again, "dave", c.desk1, 140, 45)
 	d.WaitText(10*time.Second, "Resume your draft?")
 	d.Type("y")
-	d.WaitText(step, "Draft resumed.", "Reason: Shortness of breath, typed just before the restart", "chosen: Doe, John")
+	d.WaitText(step, "Draft resumed.", "Reason: Shortness of breath, typed just before the restart", "Patient: Doe, John · DOB 05/15/1980")
 }
 
 // lockedBuffer is a bytes.Buffer safe for concurrent writers.
