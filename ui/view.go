@@ -303,7 +303,7 @@ func (m *Model) helpMap() helpMap {
 	switch {
 	case (m.screen == screenQuit || m.screen == screenResume) && m.confirmDiscard:
 		k.Yes.SetHelp("y", "discard for good")
-		anyKey := key.NewBinding(key.WithKeys("n"), key.WithHelp("any other key", "keep it"))
+		anyKey := key.NewBinding(key.WithKeys("n"), key.WithHelp("any other key", "keeps it"))
 		return helpMap{short: []key.Binding{k.Yes, anyKey}, full: [][]key.Binding{{k.Yes, anyKey}}}
 	case m.screen == screenQuit:
 		k.Yes.SetHelp("y", "quit, keep the draft")
@@ -361,7 +361,7 @@ func (m *Model) fieldKeys() []key.Binding {
 		if m.form.Offering() {
 			yes := k.Yes
 			yes.SetHelp("y", "send under that name")
-			return []key.Binding{yes, key.NewBinding(key.WithKeys("n"), key.WithHelp("any other key", "don't attach"))}
+			return []key.Binding{yes, key.NewBinding(key.WithKeys("n"), key.WithHelp("any other key", "does not attach it"))}
 		}
 		if m.form.Busy() {
 			attach := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "attach/open"))
