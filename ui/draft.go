@@ -39,7 +39,8 @@ func (m *Model) loadDraft() tea.Cmd {
 	}
 	return func() tea.Msg {
 		in, at, ok, err := d.LoadDraft(ctx, user)
-		return draftLoadedMsg{in, at, ok, err}
+		// A draft saved before the details were kept gets them here.
+		return draftLoadedMsg{d.Describe(in), at, ok, err}
 	}
 }
 
