@@ -16,12 +16,15 @@ type DocType struct {
 	magic [][]byte
 }
 
-// docTypes are the kinds a scan arrives as.
-var docTypes = []DocType{
-	{Label: "PDF", Ext: "pdf", Exts: []string{"pdf"}, magic: [][]byte{[]byte("%PDF-")}},
-	{Label: "TIFF", Ext: "tiff", Exts: []string{"tif", "tiff"}, magic: [][]byte{[]byte("II*\x00"), []byte("MM\x00*")}},
-	{Label: "PNG", Ext: "png", Exts: []string{"png"}, magic: [][]byte{[]byte("\x89PNG\r\n\x1a\n")}},
-	{Label: "JPEG", Ext: "jpg", Exts: []string{"jpg", "jpeg", "jpe", "jfif"}, magic: [][]byte{[]byte("\xff\xd8\xff")}},
+// docTypes are the kinds a scan arrives as (a new slice each call: no
+// package-level state).
+func docTypes() []DocType {
+	return []DocType{
+		{Label: "PDF", Ext: "pdf", Exts: []string{"pdf"}, magic: [][]byte{[]byte("%PDF-")}},
+		{Label: "TIFF", Ext: "tiff", Exts: []string{"tif", "tiff"}, magic: [][]byte{[]byte("II*\x00"), []byte("MM\x00*")}},
+		{Label: "PNG", Ext: "png", Exts: []string{"png"}, magic: [][]byte{[]byte("\x89PNG\r\n\x1a\n")}},
+		{Label: "JPEG", Ext: "jpg", Exts: []string{"jpg", "jpeg", "jpe", "jfif"}, magic: [][]byte{[]byte("\xff\xd8\xff")}},
+	}
 }
 
 // SniffDocType reads the first bytes of the file at path and names its
@@ -35,7 +38,7 @@ func SniffDocType(path string) (DocType, bool) {
 	head := make([]byte, 8)
 	n, _ := io.ReadFull(f, head)
 	head = head[:n]
-	for _, t := range docTypes {
+	for _, t := range docTypes() {
 		for _, m := range t.magic {
 			if bytes.HasPrefix(head, m) {
 				return t, true

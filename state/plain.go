@@ -6,24 +6,43 @@ import (
 	"strings"
 )
 
-// Labels are the form's names for Cobalt's request fields.
-var labels = map[string]string{
-	"patient_mrn":                    "Patient",
-	"referring_from_provider_ehr_id": "From",
-	"referring_to_provider_ehr_id":   "To",
-	"direction":                      "Direction",
-	"priority":                       "Priority",
-	"reason":                         "Reason",
+// label is the form's name for one of Cobalt's request fields ("" for
+// another).
+func label(field string) string {
+	switch field {
+	case "patient_mrn":
+		return "Patient"
+	case "referring_from_provider_ehr_id":
+		return "From"
+	case "referring_to_provider_ehr_id":
+		return "To"
+	case "direction":
+		return "Direction"
+	case "priority":
+		return "Priority"
+	case "reason":
+		return "Reason"
+	}
+	return ""
 }
 
 // todo says what to do about a missing field, by its label.
-var todo = map[string]string{
-	"Patient":   "choose the patient from the list (name, MRN or date of birth, then Enter)",
-	"From":      "choose who refers the patient, or ctrl+o for no provider on this side",
-	"To":        "choose who the patient is referred to, or ctrl+o for no provider on this side",
-	"Direction": "press i (incoming) or o (outgoing)",
-	"Priority":  "press r (routine), u (urgent) or s (stat)",
-	"Reason":    "write why the patient is referred",
+func todo(label string) string {
+	switch label {
+	case "Patient":
+		return "choose the patient from the list (name, MRN or date of birth, then Enter)"
+	case "From":
+		return "choose who refers the patient, or ctrl+o for no provider on this side"
+	case "To":
+		return "choose who the patient is referred to, or ctrl+o for no provider on this side"
+	case "Direction":
+		return "press i (incoming) or o (outgoing)"
+	case "Priority":
+		return "press r (routine), u (urgent) or s (stat)"
+	case "Reason":
+		return "write why the patient is referred"
+	}
+	return "fill it in"
 }
 
 var (
@@ -45,17 +64,17 @@ func Plain(msg string) string {
 	case reMissing.MatchString(msg):
 		var out []string
 		for _, f := range strings.Split(reMissing.FindStringSubmatch(msg)[1], ", ") {
-			if l, ok := labels[f]; ok {
-				out = append(out, l+": "+todo[l]+".")
+			if l := label(f); l != "" {
+				out = append(out, l+": "+todo(l)+".")
 			} else {
 				out = append(out, f+" is missing.")
 			}
 		}
 		return strings.Join(out, " ")
 	case strings.HasPrefix(msg, "Invalid priority."):
-		return "Priority: " + todo["Priority"] + "."
+		return "Priority: " + todo("Priority") + "."
 	case strings.HasPrefix(msg, "Invalid direction."):
-		return "Direction: " + todo["Direction"] + "."
+		return "Direction: " + todo("Direction") + "."
 	case reFilename.MatchString(msg):
 		return "Documents: file " + nth(reFilename.FindStringSubmatch(msg)[1]) +
 			" has no extension (such as .pdf) in its name: remove it and attach it again, accepting the name offered."
@@ -67,7 +86,7 @@ func Plain(msg string) string {
 	case reProvider.MatchString(msg):
 		var out []string
 		for _, m := range reProvider.FindAllStringSubmatch(msg, -1) {
-			out = append(out, labels[m[1]]+": EHR id "+m[2]+" is not in "+m[3]+
+			out = append(out, label(m[1])+": EHR id "+m[2]+" is not in "+m[3]+
 				": sync the directories (ctrl+r) and choose again.")
 		}
 		return strings.Join(out, " ")

@@ -112,6 +112,10 @@ var (
 		"eCW is unavailable (scheduled maintenance). Try again later.",
 		"eCW reported that the patient record is locked by another user.",
 	}
+)
+
+// Reasons naming one side's provider.
+const (
 	fromReason = "The referring provider is inactive in eCW."
 	toReason   = "The receiving provider does not accept referrals in eCW."
 )
