@@ -42,8 +42,8 @@ func (e *env) prefix(dir state.Directory) string {
 func TestDirectionChangeClearsBothSearches(t *testing.T) {
 	e := newEnv(t, 120, 40)
 	e.toField(form.FieldDirection)
-	e.d.Type("o")
-	e.d.Press("tab")
+	e.d.Type("o") // and on to From
+	e.toField(form.FieldFrom)
 	walk := e.prefix(state.Providers)
 	e.d.Type(walk) // outgoing From searches this clinic's providers
 	e.d.Press("tab")
@@ -56,7 +56,7 @@ func TestDirectionChangeClearsBothSearches(t *testing.T) {
 	if q, r := e.m.form.Query(form.FieldFrom), e.m.form.Query(form.FieldTo); q != "" || r != "" {
 		t.Fatalf("after a direction change the searches are %q and %q, want both empty", q, r)
 	}
-	e.d.Press("tab")
+	e.toField(form.FieldFrom)
 	e.waitView("▶ From — searches referring providers")
 	if v := e.view(); strings.Contains(v, "› "+walk) {
 		t.Fatalf("From still shows %q:\n%s", walk, v)
@@ -69,8 +69,8 @@ func TestDirectionChangeClearsBothSearches(t *testing.T) {
 func TestEnterOnNoMatchChoosesNothingAndNeverZero(t *testing.T) {
 	e := newEnv(t, 120, 40)
 	e.toField(form.FieldDirection)
-	e.d.Type("o")
-	e.d.Press("tab")
+	e.d.Type("o") // and on to From
+	e.toField(form.FieldFrom)
 	e.d.Type("zzqq")
 	e.d.Press("enter")
 	if in := e.m.form.Input(); in.FromEHRID != "" {
