@@ -3,13 +3,13 @@ package cli
 import (
 	"encoding/csv"
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"refdesk/api/sandbox"
+	"refdesk/api/sandbox/sandboxtest"
 )
 
 const pageExample = `{
@@ -27,13 +27,8 @@ const pageExample = `{
 // receiver: completion comes by polling).
 func externalSandbox(t *testing.T, opts sandbox.Options) (*sandbox.Server, []string) {
 	t.Helper()
-	sb := sandbox.New(opts)
-	ts := httptest.NewServer(sb)
-	t.Cleanup(func() { ts.Close(); sb.Close() })
-	return sb, []string{
-		"COBALT_BASE_URL=" + ts.URL + "/v1", "COBALT_CLIENT_ID=sandbox", "COBALT_CLIENT_SECRET=sandbox",
-		"COBALT_ACCESS_TOKEN=sandbox", "REFDESK_DATA_DIR=" + t.TempDir(), "HOME=" + t.TempDir(),
-	}
+	rig := sandboxtest.Start(t, sandboxtest.Options{Sandbox: opts})
+	return rig.Sandbox, append(rig.Environ(), "REFDESK_DATA_DIR="+t.TempDir(), "HOME="+t.TempDir())
 }
 
 func writeFile(t *testing.T, name, body string) string {

@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io/fs"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"refdesk/api/sandbox"
+	"refdesk/api/sandbox/sandboxtest"
 )
 
 // Credentials only this test uses, so any appearance is a leak.
@@ -87,15 +87,13 @@ func referralJSON(p sandbox.PatientRow, from, to, doc string) string {
 // or date of birth in the log or on stderr. The data directory is 0700,
 // the database and the log 0600.
 func TestNoSecretsOrPHIInLogsAndErrors(t *testing.T) {
-	sb := sandbox.New(sandbox.Options{Seed: 11, Providers: 20, ReferringProviders: 40, Patients: 30,
+	rig := sandboxtest.Start(t, sandboxtest.Options{Sandbox: sandbox.Options{Seed: 11, Providers: 20,
+		ReferringProviders: 40, Patients: 30,
 		ClientID: leakClientID, ClientSecret: leakClientSecret, AccessToken: leakAccessToken,
-		FailureRate: sandbox.Rate(0), DelayMin: 20 * time.Millisecond, DelayMax: 50 * time.Millisecond})
-	ts := httptest.NewServer(sb)
-	t.Cleanup(func() { ts.Close(); sb.Close() })
+		FailureRate: sandbox.Rate(0), DelayMin: 20 * time.Millisecond, DelayMax: 50 * time.Millisecond}})
 	data := t.TempDir()
-	env := []string{"COBALT_BASE_URL=" + ts.URL + "/v1", "COBALT_CLIENT_ID=" + leakClientID,
-		"COBALT_CLIENT_SECRET=" + leakClientSecret, "COBALT_ACCESS_TOKEN=" + leakAccessToken,
-		"COBALT_WEBHOOK_SECRET=" + leakWebhook, "REFDESK_DATA_DIR=" + data, "HOME=" + t.TempDir()}
+	env := append(rig.Environ(), "COBALT_WEBHOOK_SECRET="+leakWebhook, "REFDESK_DATA_DIR="+data, "HOME="+t.TempDir())
+	sb := rig.Sandbox
 	dir := sb.Directory()
 	from, to := dir.Provider(0).EHRID, dir.ReferringProvider(0).EHRID
 	patients := []sandbox.PatientRow{dir.Patient(0), dir.Patient(5), dir.Patient(6)}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -13,6 +12,7 @@ import (
 
 	"refdesk/api"
 	"refdesk/api/sandbox"
+	"refdesk/api/sandbox/sandboxtest"
 	"refdesk/state"
 )
 
@@ -36,8 +36,7 @@ type config struct {
 type harness struct {
 	cfg  config
 	sb   *sandbox.Server
-	api  *httptest.Server
-	hook *httptest.Server
+	rig  *sandboxtest.Env
 	path string
 
 	mu     sync.Mutex
@@ -83,17 +82,21 @@ func newHarness(t *testing.T, cfg config) *harness {
 		Secrets: func() []string { return []string{hookSecret} },
 		OnEvent: h.onEvent,
 	})
-	h.hook = httptest.NewServer(mux)
-	h.sb = sandbox.New(sandbox.Options{
-		Seed: 8, Providers: 40, ReferringProviders: 300, Patients: 500,
-		FailureRate: sandbox.Rate(cfg.failureRate), DelayMin: cfg.jobMin, DelayMax: cfg.jobMax,
-		SlowAnswerDelay: cfg.slowAnswer,
-		WebhookURL:      h.hook.URL + api.WebhookPath, WebhookSecret: hookSecret,
+	h.rig = sandboxtest.Start(t, sandboxtest.Options{
+		Sandbox: sandbox.Options{
+			Seed: 8, Providers: 40, ReferringProviders: 300, Patients: 500,
+			FailureRate: sandbox.Rate(cfg.failureRate), DelayMin: cfg.jobMin, DelayMax: cfg.jobMax,
+			SlowAnswerDelay: cfg.slowAnswer, WebhookSecret: hookSecret,
+		},
+		Hooks: mux,
+		Wrap: func(sb http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				h.count(r)
+				sb.ServeHTTP(w, r)
+			})
+		},
 	})
-	h.api = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.count(r)
-		h.sb.ServeHTTP(w, r)
-	}))
+	h.sb = h.rig.Sandbox
 	t.Cleanup(func() {
 		h.mu.Lock()
 		h.broken = true
@@ -105,9 +108,7 @@ func newHarness(t *testing.T, cfg config) *harness {
 			_ = h.stop(g) // bounded; the test has failed already if it times out
 			g.desk.Close()
 		}
-		h.sb.Close()
-		h.api.Close()
-		h.hook.Close()
+		h.rig.Close()
 	})
 	return h
 }
@@ -143,7 +144,7 @@ func (h *harness) failures() []string {
 // transport, a short overall timeout so a held answer is an unknown outcome.
 func (h *harness) newClient() (*api.Client, *http.Client) {
 	hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone(), Timeout: h.cfg.clientTimeout}
-	c := api.New(api.Config{BaseURL: h.api.URL + "/v1", ClientID: "sandbox", ClientSecret: "sandbox",
+	c := api.New(api.Config{BaseURL: h.rig.BaseURL, ClientID: "sandbox", ClientSecret: "sandbox",
 		AccessToken: "sandbox", HTTPClient: hc, RetryBaseDelay: 10 * time.Millisecond})
 	return c, hc
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -15,6 +14,7 @@ import (
 
 	"refdesk/api"
 	"refdesk/api/sandbox"
+	"refdesk/api/sandbox/sandboxtest"
 	"refdesk/state"
 )
 
@@ -55,19 +55,23 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	e.hook = "http://" + ln.Addr().String() + api.WebhookPath
-	e.sb = sandbox.New(sandbox.Options{Seed: 3, Providers: 20, ReferringProviders: 50, Patients: 50,
-		FailureRate: sandbox.Rate(0), DelayMin: 5 * time.Millisecond, DelayMax: 20 * time.Millisecond,
-		WebhookURL: e.hook, WebhookSecret: hookSecret})
-	apiSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && r.URL.Path == "/v1/referrals" {
-			e.posts.Add(1)
-		}
-		e.sb.ServeHTTP(w, r)
-	}))
-	client := api.New(api.Config{BaseURL: apiSrv.URL + "/v1", ClientID: "sandbox", ClientSecret: "sandbox",
-		AccessToken: "sandbox", RetryBaseDelay: 5 * time.Millisecond})
+	// The receiver is serve's own webhook server (below), not the rig's.
+	rig := sandboxtest.Start(t, sandboxtest.Options{
+		Sandbox: sandbox.Options{Seed: 3, Providers: 20, ReferringProviders: 50, Patients: 50,
+			FailureRate: sandbox.Rate(0), DelayMin: 5 * time.Millisecond, DelayMax: 20 * time.Millisecond,
+			WebhookURL: e.hook, WebhookSecret: hookSecret},
+		Wrap: func(sb http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodPost && r.URL.Path == "/v1/referrals" {
+					e.posts.Add(1)
+				}
+				sb.ServeHTTP(w, r)
+			})
+		},
+	})
+	e.sb = rig.Sandbox
 	e.dbPath = filepath.Join(t.TempDir(), "refdesk.db")
-	e.desk, err = state.Open(ctx, state.Options{Path: e.dbPath, Client: client})
+	e.desk, err = state.Open(ctx, state.Options{Path: e.dbPath, Client: rig.Client})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,8 +100,7 @@ func newEnv(t *testing.T) *env {
 	e.srv = api.NewWebhookServer(ln.Addr().String(), mux)
 	go func() { _ = e.srv.Serve(ln) }()
 	t.Cleanup(func() {
-		e.sb.Close()
-		apiSrv.Close()
+		rig.Close()
 		sctx, c := context.WithTimeout(context.Background(), 5*time.Second)
 		defer c()
 		_ = e.srv.Shutdown(sctx)

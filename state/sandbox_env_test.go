@@ -13,6 +13,7 @@ import (
 
 	"refdesk/api"
 	"refdesk/api/sandbox"
+	"refdesk/api/sandbox/sandboxtest"
 )
 
 const testSecret = "whsec_statetest"
@@ -21,8 +22,7 @@ const testSecret = "whsec_statetest"
 // receiver that applies events to the Desk.
 type env struct {
 	sb     *sandbox.Server
-	api    *httptest.Server
-	hook   *httptest.Server
+	api    *httptest.Server // the sandbox's: closing it makes the address refuse connections
 	client *api.Client
 	d      *Desk
 	desk   atomic.Pointer[Desk]
@@ -46,10 +46,7 @@ type envOpts struct {
 func newEnv(t testing.TB, o envOpts) *env {
 	t.Helper()
 	e := &env{}
-	e.hook = httptest.NewServer(e.receiver(o.syncHooks))
-	t.Cleanup(e.hook.Close)
 	so := o.sandbox
-	so.WebhookURL = e.hook.URL + api.WebhookPath
 	so.WebhookSecret = testSecret
 	if so.Patients == 0 {
 		so.Patients, so.ReferringProviders, so.Providers = 300, 400, 40
@@ -60,14 +57,8 @@ func newEnv(t testing.TB, o envOpts) *env {
 	if so.FailureRate == nil {
 		so.FailureRate = sandbox.Rate(0)
 	}
-	e.sb = sandbox.New(so)
-	var h http.Handler = e.sb
-	if o.wrap != nil {
-		h = o.wrap(e.sb)
-	}
-	e.api = httptest.NewServer(h)
-	e.client = api.New(api.Config{BaseURL: e.api.URL + "/v1", ClientID: "sandbox", ClientSecret: "sandbox",
-		AccessToken: "sandbox", RetryBaseDelay: 5 * time.Millisecond})
+	rig := sandboxtest.Start(t, sandboxtest.Options{Sandbox: so, Hooks: e.receiver(o.syncHooks), Wrap: o.wrap})
+	e.sb, e.api, e.client = rig.Sandbox, rig.API, rig.Client
 	do := o.desk
 	do.Client = e.client
 	if do.Path == "" {
@@ -78,9 +69,7 @@ func newEnv(t testing.TB, o envOpts) *env {
 	// Cleanups run last-in first-out: stop the sandbox and the receiver,
 	// let events in flight finish, then the Desk closes (its own cleanup).
 	t.Cleanup(func() {
-		e.sb.Close()
-		e.api.Close()
-		e.hook.Close()
+		rig.Close()
 		for i := 0; e.busy.Load() > 0 && i < 200; i++ {
 			time.Sleep(5 * time.Millisecond)
 		}

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +15,7 @@ import (
 
 	"refdesk/api"
 	"refdesk/api/sandbox"
+	"refdesk/api/sandbox/sandboxtest"
 	"refdesk/state"
 	"refdesk/ui/internal/uitest"
 )
@@ -37,14 +37,25 @@ type env struct {
 	api  *api.Client // the desk's client, to open the file again
 }
 
+// envOpts changes newEnvWith's set-up.
+type envOpts struct {
+	rig         func(*sandboxtest.Options) // the sandbox and the client
+	noReconcile bool                       // no reconciler: Unknown referrals stay Unknown
+}
+
 func newEnv(t *testing.T, w, h int) *env {
+	t.Helper()
+	return newEnvWith(t, w, h, envOpts{})
+}
+
+func newEnvWith(t *testing.T, w, h int, o envOpts) *env {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	e := &env{t: t, ctx: ctx}
 	var desk atomic.Pointer[state.Desk]
-	mux := http.NewServeMux()
-	mux.Handle(api.WebhookPath, &api.WebhookHandler{
+	hooks := http.NewServeMux()
+	hooks.Handle(api.WebhookPath, &api.WebhookHandler{
 		Secrets: func() []string { return []string{hookSecret} },
 		OnEvent: func(ev api.Event) {
 			if d := desk.Load(); d != nil {
@@ -52,15 +63,15 @@ func newEnv(t *testing.T, w, h int) *env {
 			}
 		},
 	})
-	hook := httptest.NewServer(mux)
-	t.Cleanup(hook.Close)
-	e.sb = sandbox.New(sandbox.Options{Seed: 7, Providers: 30, ReferringProviders: 300, Patients: 200,
-		FailureRate: sandbox.Rate(0), DelayMin: 20 * time.Millisecond, DelayMax: 60 * time.Millisecond,
-		WebhookURL: hook.URL + api.WebhookPath, WebhookSecret: hookSecret})
-	srv := httptest.NewServer(e.sb)
-	t.Cleanup(func() { e.sb.Close(); srv.Close() })
-	client := api.New(api.Config{BaseURL: srv.URL + "/v1", ClientID: "sandbox", ClientSecret: "sandbox",
-		AccessToken: "sandbox", RetryBaseDelay: 5 * time.Millisecond})
+	ro := sandboxtest.Options{Hooks: hooks, Sandbox: sandbox.Options{Seed: 7, Providers: 30,
+		ReferringProviders: 300, Patients: 200, FailureRate: sandbox.Rate(0),
+		DelayMin: 20 * time.Millisecond, DelayMax: 60 * time.Millisecond, WebhookSecret: hookSecret}}
+	if o.rig != nil {
+		o.rig(&ro)
+	}
+	rig := sandboxtest.Start(t, ro)
+	e.sb = rig.Sandbox
+	client := rig.Client
 	e.path, e.api = filepath.Join(t.TempDir(), "refdesk.db"), client
 	d, err := state.Open(ctx, state.Options{Path: e.path, Client: client,
 		Grace: 500 * time.Millisecond, PollInterval: 100 * time.Millisecond})
@@ -69,7 +80,9 @@ func newEnv(t *testing.T, w, h int) *env {
 	}
 	t.Cleanup(func() { cancel(); d.Close() })
 	desk.Store(d)
-	go d.Reconcile(ctx)
+	if !o.noReconcile {
+		go d.Reconcile(ctx)
+	}
 	if _, err := d.Sync(ctx, nil); err != nil {
 		t.Fatalf("Sync: %v", err)
 	}

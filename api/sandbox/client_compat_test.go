@@ -28,7 +28,7 @@ func TestWithAPIClient(t *testing.T) {
 	e := quick(t, sandbox.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	c := api.New(api.Config{BaseURL: e.url + "/v1", ClientID: "sandbox", ClientSecret: "sandbox", AccessToken: "sandbox"})
+	c := e.client
 
 	cfg, err := c.RegisterWebhook(ctx, recv.URL+"/webhooks/cobalt")
 	if err != nil || !strings.HasPrefix(cfg.Secret, "whsec_") || cfg.ID == "" {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -163,12 +162,9 @@ func TestMillionReferringProviders(t *testing.T) {
 		t.Skip("streams 1,000,000 rows")
 	}
 	t0 := time.Now()
-	sb := sandbox.New(sandbox.Options{ReferringProviders: 1_000_000})
-	defer sb.Close()
+	e := start(t, sandbox.Options{ReferringProviders: 1_000_000})
 	built := time.Since(t0)
-	ts := httptest.NewServer(sb)
-	defer ts.Close()
-	req, _ := http.NewRequest("GET", ts.URL+"/v1/referring-providers", nil)
+	req, _ := http.NewRequest("GET", e.url+"/v1/referring-providers", nil)
 	for _, h := range []string{"client_id", "client_secret", "access_token"} {
 		req.Header.Set(h, "sandbox")
 	}
@@ -211,7 +207,7 @@ func TestMillionReferringProviders(t *testing.T) {
 	if mb := peak.Load() >> 20; mb > 64 {
 		t.Errorf("peak heap in use %d MB while serving %d MB: the answer is not streamed", mb, wire>>20)
 	}
-	if i, ok := sb.Directory().ReferringProviderIndex("1099999"); !ok || i != 999_999 {
+	if i, ok := e.sb.Directory().ReferringProviderIndex("1099999"); !ok || i != 999_999 {
 		t.Fatalf("lookup of the last row: %d %v", i, ok)
 	}
 	t.Logf("1M referring providers: New %v; GET %d MB served in %v; peak heap in use %d MB",

@@ -10,22 +10,23 @@ import (
 	"testing"
 	"time"
 
+	"refdesk/api"
 	"refdesk/api/sandbox"
+	"refdesk/api/sandbox/sandboxtest"
 )
 
-// env is a sandbox behind a real HTTP server.
+// env is a sandbox behind a real HTTP server (the test rig's).
 type env struct {
-	t   *testing.T
-	sb  *sandbox.Server
-	url string
+	t      *testing.T
+	sb     *sandbox.Server
+	url    string
+	client *api.Client
 }
 
 func start(t *testing.T, opts sandbox.Options) *env {
 	t.Helper()
-	sb := sandbox.New(opts)
-	ts := httptest.NewServer(sb)
-	t.Cleanup(func() { ts.Close(); sb.Close() })
-	return &env{t: t, sb: sb, url: ts.URL}
+	rig := sandboxtest.Start(t, sandboxtest.Options{Sandbox: opts})
+	return &env{t: t, sb: rig.Sandbox, url: rig.API.URL, client: rig.Client}
 }
 
 // quick is a sandbox whose jobs end fast and always succeed.
