@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"refdesk/api/sandbox"
+	"refdesk/api/sandbox/sandboxtest"
 )
 
 // syncBuffer is a bytes.Buffer safe for a command writing while a test reads.
@@ -146,9 +145,8 @@ func startServeFromFiles(t *testing.T, dir string) (stdout, stderr *syncBuffer, 
 }
 
 func TestServeStartsFromSettingsFilesWithNoEnvironment(t *testing.T) {
-	sb := sandbox.New(sandbox.Options{})
-	ts := httptest.NewServer(sb)
-	t.Cleanup(func() { ts.Close(); sb.Close() })
+	rig := sandboxtest.Start(t, sandboxtest.Options{})
+	sb := rig.Sandbox
 	dir := t.TempDir()
 	docs := filepath.Join(t.TempDir(), "scans")
 	if err := os.MkdirAll(docs, 0o700); err != nil {
@@ -162,7 +160,7 @@ func TestServeStartsFromSettingsFilesWithNoEnvironment(t *testing.T) {
 	if err := writeCredentials(dir, Credentials{ClientID: id, ClientSecret: cs, AccessToken: at, WebhookSecret: "whsec_from_file"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := writeSettings(dir, Settings{BaseURL: ts.URL + "/v1", DocumentsDir: docs, AuthorizedKeys: keys,
+	if err := writeSettings(dir, Settings{BaseURL: rig.BaseURL, DocumentsDir: docs, AuthorizedKeys: keys,
 		SSHAddr: "127.0.0.1:0", WebhookAddr: "127.0.0.1:0"}); err != nil {
 		t.Fatal(err)
 	}

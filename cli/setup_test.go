@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"refdesk/api/sandbox"
+	"refdesk/api/sandbox/sandboxtest"
 )
 
 // Recognisable credentials, to look for in every screen and file.
@@ -26,10 +26,9 @@ const (
 // setupSandbox is the real sandbox over real HTTP with those credentials.
 func setupSandbox(t *testing.T) (*sandbox.Server, string) {
 	t.Helper()
-	sb := sandbox.New(sandbox.Options{ClientID: setupID, ClientSecret: setupSecret, AccessToken: setupToken})
-	ts := httptest.NewServer(sb)
-	t.Cleanup(func() { ts.Close(); sb.Close() })
-	return sb, ts.URL + "/v1"
+	rig := sandboxtest.Start(t, sandboxtest.Options{Sandbox: sandbox.Options{ClientID: setupID,
+		ClientSecret: setupSecret, AccessToken: setupToken}})
+	return rig.Sandbox, rig.BaseURL
 }
 
 // newSetupDriver starts a wizard on dataDir pointed at baseURL, as

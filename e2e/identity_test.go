@@ -6,6 +6,8 @@ import (
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"refdesk/internal/testkit"
 )
 
 // TestServeDeskIsTheKey (issue 19, finding 2): the SSH user name is no
@@ -17,7 +19,7 @@ import (
 // under any other user name, gets its draft back.
 func TestServeDeskIsTheKey(t *testing.T) {
 	c := newClinic(t)
-	anon := newDeskKey(t, "")
+	anon := testkit.NewKey(t, "")
 	writeAuthorizedKeys(t, c.keysFile, c.desk1, c.desk2, anon)
 	srv := c.serve(t)
 
@@ -26,7 +28,7 @@ func TestServeDeskIsTheKey(t *testing.T) {
 	typeReason(d, "Knee pain since March, MRI")
 	d.Drop()
 
-	fp := gossh.FingerprintSHA256(anon.signer.PublicKey())
+	fp := gossh.FingerprintSHA256(anon.Signer.PublicKey())
 	anonName := "key-" + strings.NewReplacer("+", "-", "/", "_").Replace(fp[len("SHA256:"):][:12])
 	for _, login := range []string{"carol (front-desk-1)", "front-desk-1", "carol"} {
 		other := openDesk(t, srv, login, anon, 140, 45)

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"refdesk/internal/testkit"
 )
 
 // Issue 6's speed targets.
@@ -129,7 +131,7 @@ func runLoad(tb testing.TB, sessions, referrals int) loadResult {
 			return false
 		})
 		known[id] = true
-		if !poll(15*time.Second, func() bool {
+		if !testkit.Poll(15*time.Second, 50*time.Millisecond, func() bool {
 			for _, w := range watches {
 				if _, ok := w.seen(id); !ok {
 					return false
@@ -160,7 +162,7 @@ func runLoad(tb testing.TB, sessions, referrals int) loadResult {
 // server's log.
 func jobDone(dataDir string, k int) (time.Time, error) {
 	var at time.Time
-	ok := poll(5*time.Second, func() bool {
+	ok := testkit.Poll(5*time.Second, 50*time.Millisecond, func() bool {
 		f, err := os.Open(filepath.Join(dataDir, "refdesk.log"))
 		if err != nil {
 			return false

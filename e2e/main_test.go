@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // refdeskBin is the binary under test. TestMain sets it once, before any
@@ -69,20 +68,6 @@ func appEnv(dataDir string, extra ...string) []string {
 		env = append(env, kv)
 	}
 	return append(append(env, "REFDESK_DATA_DIR="+dataDir), extra...)
-}
-
-// poll calls cond every 50ms until it is true or d has passed.
-func poll(d time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(d)
-	for {
-		if cond() {
-			return true
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // paneText is the text of the live pane on a side-by-side screen: every

@@ -1,15 +1,11 @@
 package e2e
 
 import (
-	"encoding/pem"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	gossh "golang.org/x/crypto/ssh"
 )
 
 // TestServeOpenSSH connects to `refdesk serve --sandbox` with OpenSSH's
@@ -27,13 +23,7 @@ func TestServeOpenSSH(t *testing.T) {
 	c := newClinic(t)
 	srv := c.serve(t)
 	keyFile := filepath.Join(t.TempDir(), "id_ed25519")
-	block, err := gossh.MarshalPrivateKey(c.desk1.priv, "front-desk-1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(block), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	c.desk1.WriteOpenSSH(t, keyFile, "front-desk-1")
 	host, port, _ := strings.Cut(srv.sshAddr, ":")
 	tm := startTmux(t, 120, 40, appEnv(t.TempDir(), "TERM=xterm-256color"), sshBin, "-tt", "-i", keyFile, "-p", port,
 		"-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",

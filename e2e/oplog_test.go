@@ -15,6 +15,8 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"refdesk/api/sandbox"
+
+	"refdesk/internal/testkit"
 )
 
 // TestServeOperatorLog: serve --log-file writes one line per refused and
@@ -27,8 +29,8 @@ func TestServeOperatorLog(t *testing.T) {
 	c := newClinic(t)
 	logPath := filepath.Join(t.TempDir(), "refdesk.log")
 	srv := c.serve(t, "--log-file", logPath)
-	stranger := newDeskKey(t, "stranger")
-	if cl, err := dial(srv.sshAddr, "mallory", srv.fingerprint, gossh.PublicKeys(stranger.signer)); err == nil {
+	stranger := testkit.NewKey(t, "stranger")
+	if cl, err := dial(srv.sshAddr, "mallory", srv.fingerprint, gossh.PublicKeys(stranger.Signer)); err == nil {
 		cl.Close()
 		t.Fatal("a key not in authorized_keys was let in")
 	}
@@ -54,8 +56,8 @@ func TestServeOperatorLog(t *testing.T) {
 		return strings.Contains(paneText(s), "COMPLETED ✓") && strings.Contains(s, "(last webhook just now)")
 	})
 
-	strangerFP := gossh.FingerprintSHA256(stranger.signer.PublicKey())
-	deskFP := gossh.FingerprintSHA256(c.desk1.signer.PublicKey())
+	strangerFP := gossh.FingerprintSHA256(stranger.Signer.PublicKey())
+	deskFP := gossh.FingerprintSHA256(c.desk1.Signer.PublicKey())
 	want := []struct {
 		msg    string
 		fields map[string]any
@@ -80,7 +82,7 @@ func TestServeOperatorLog(t *testing.T) {
 		}
 		return out
 	}
-	if !poll(5*time.Second, func() bool { return len(missing()) == 0 }) {
+	if !testkit.Poll(5*time.Second, 50*time.Millisecond, func() bool { return len(missing()) == 0 }) {
 		b, _ := os.ReadFile(logPath)
 		t.Fatalf("the log lacks %v:\n%s", missing(), b)
 	}
@@ -101,8 +103,8 @@ func TestServeOperatorLog(t *testing.T) {
 	if err := srv.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	if !poll(5*time.Second, func() bool {
-		if cl, err := dial(srv.sshAddr, "mallory", srv.fingerprint, gossh.PublicKeys(stranger.signer)); err == nil {
+	if !testkit.Poll(5*time.Second, 50*time.Millisecond, func() bool {
+		if cl, err := dial(srv.sshAddr, "mallory", srv.fingerprint, gossh.PublicKeys(stranger.Signer)); err == nil {
 			cl.Close()
 		}
 		return findLine(readLog(t, logPath), "ssh login refused", nil) != nil

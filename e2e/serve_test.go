@@ -10,13 +10,15 @@ import (
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"refdesk/internal/testkit"
 )
 
 // clinic is a data directory, a documents folder with one scan, and an
 // authorized_keys file for two desks.
 type clinic struct {
 	data, docs, keysFile string
-	desk1, desk2         deskKey
+	desk1, desk2         testkit.Key
 }
 
 func newClinic(t testing.TB) clinic {
@@ -24,7 +26,7 @@ func newClinic(t testing.TB) clinic {
 	dir := t.TempDir()
 	c := clinic{data: filepath.Join(dir, "data"), docs: filepath.Join(dir, "scans"),
 		keysFile: filepath.Join(dir, "authorized_keys"),
-		desk1:    newDeskKey(t, "front-desk-1"), desk2: newDeskKey(t, "front-desk-2")}
+		desk1:    testkit.NewKey(t, "front-desk-1"), desk2: testkit.NewKey(t, "front-desk-2")}
 	if err := os.MkdirAll(c.docs, 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -53,8 +55,8 @@ func TestServeTwoDesksSeeCompleted(t *testing.T) {
 	if err := srv.Healthz(); err != nil {
 		t.Fatal(err)
 	}
-	stranger := newDeskKey(t, "stranger")
-	if cl, err := dial(srv.sshAddr, "mallory", srv.fingerprint, gossh.PublicKeys(stranger.signer)); err == nil {
+	stranger := testkit.NewKey(t, "stranger")
+	if cl, err := dial(srv.sshAddr, "mallory", srv.fingerprint, gossh.PublicKeys(stranger.Signer)); err == nil {
 		cl.Close()
 		t.Fatal("a key not in authorized_keys was let in")
 	}
@@ -84,7 +86,7 @@ func TestServeTwoDesksSeeCompleted(t *testing.T) {
 		return strings.Contains(p, "COMPLETED ✓") && strings.Contains(p, "Doe, John") &&
 			strings.Contains(p, "EHR id REF-") && strings.Contains(p, ch.From)
 	}
-	if !poll(15*time.Second, func() bool {
+	if !testkit.Poll(15*time.Second, 50*time.Millisecond, func() bool {
 		b := bob.Screen()
 		if p := paneText(b); strings.Contains(p, "PROCESSING") || strings.Contains(p, "SUBMITTING") {
 			bobInFlight = true
@@ -103,9 +105,9 @@ func TestServeTwoDesksSeeCompleted(t *testing.T) {
 
 // noPTY: an authorised desk whose client asks for no terminal is told to
 // use ssh -t and its session ends.
-func noPTY(t *testing.T, srv *server, key deskKey) {
+func noPTY(t *testing.T, srv *server, key testkit.Key) {
 	t.Helper()
-	cl, err := dial(srv.sshAddr, "alice", srv.fingerprint, gossh.PublicKeys(key.signer))
+	cl, err := dial(srv.sshAddr, "alice", srv.fingerprint, gossh.PublicKeys(key.Signer))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"crypto/ed25519"
-	"crypto/rand"
 	"fmt"
 	"io"
 	"net"
@@ -14,34 +12,15 @@ import (
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"refdesk/internal/testkit"
 )
 
-// deskKey is a desk's key pair and its authorized_keys line.
-type deskKey struct {
-	signer gossh.Signer
-	priv   ed25519.PrivateKey
-	line   string
-}
-
-func newDeskKey(t testing.TB, comment string) deskKey {
-	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := gossh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	line := strings.TrimSpace(string(gossh.MarshalAuthorizedKey(signer.PublicKey()))) + " " + comment
-	return deskKey{signer: signer, priv: priv, line: line}
-}
-
-func writeAuthorizedKeys(t testing.TB, path string, keys ...deskKey) {
+func writeAuthorizedKeys(t testing.TB, path string, keys ...testkit.Key) {
 	t.Helper()
 	var b strings.Builder
 	for _, k := range keys {
-		b.WriteString(k.line + "\n")
+		b.WriteString(k.Line + "\n")
 	}
 	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
 		t.Fatal(err)
@@ -80,9 +59,9 @@ type sshTerm struct {
 
 // openDesk connects as user with key and opens a w×h session running the
 // desk. The connection closes at cleanup.
-func openDesk(t testing.TB, srv *server, user string, key deskKey, w, h int) *sshTerm {
+func openDesk(t testing.TB, srv *server, user string, key testkit.Key, w, h int) *sshTerm {
 	t.Helper()
-	c, err := dial(srv.sshAddr, user, srv.fingerprint, gossh.PublicKeys(key.signer))
+	c, err := dial(srv.sshAddr, user, srv.fingerprint, gossh.PublicKeys(key.Signer))
 	if err != nil {
 		t.Fatalf("ssh as %s: %v", user, err)
 	}
@@ -186,7 +165,7 @@ func (st *sshTerm) Fatalf(format string, args ...any) {
 func (st *sshTerm) WaitFor(d time.Duration, what string, cond func(string) bool) string {
 	st.t.Helper()
 	var s string
-	if poll(d, func() bool { s = st.Screen(); return cond(s) }) {
+	if testkit.Poll(d, 50*time.Millisecond, func() bool { s = st.Screen(); return cond(s) }) {
 		return s
 	}
 	st.t.Fatalf("after %s the SSH screen does not show %s; it shows:\n%s", d, what, s)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"refdesk/internal/testkit"
 )
 
 // tmuxTerm is a program running in a detached tmux session of fixed size,
@@ -89,7 +91,7 @@ func (tm *tmuxTerm) Keys(keys ...string) {
 func (tm *tmuxTerm) WaitFor(d time.Duration, what string, cond func(screen string) bool) string {
 	tm.t.Helper()
 	var s string
-	if poll(d, func() bool { s = tm.Screen(); return cond(s) }) {
+	if testkit.Poll(d, 50*time.Millisecond, func() bool { s = tm.Screen(); return cond(s) }) {
 		return s
 	}
 	tm.t.Fatalf("after %s the screen does not show %s; it shows:\n%s", d, what, s)

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+
+	"refdesk/internal/testkit"
 )
 
 // A client whose connection drops (the TCP connection closed under the
@@ -15,8 +17,8 @@ import (
 // reaches Update) before the program and its context end; a model that
 // ignores the message still ends, after the grace.
 func TestDisconnectLetsTheModelSave(t *testing.T) {
-	alice, stub := newKey(t, "alice"), newKey(t, "stubborn")
-	f := startServer(t, []string{alice.line, stub.line}, func(o *Options) { o.ShutdownGrace = 300 * time.Millisecond })
+	alice, stub := testkit.NewKey(t, "alice"), testkit.NewKey(t, "stubborn")
+	f := startServer(t, []string{alice.Line, stub.Line}, func(o *Options) { o.ShutdownGrace = 300 * time.Millisecond })
 	ca, cs := f.mustDial("alice", alice), f.mustDial("stubborn", stub)
 	a, s := openTerm(t, ca, true), openTerm(t, cs, true)
 	a.waitFor("desk of alice")
@@ -66,9 +68,9 @@ func (m slowSaver) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // Reconnecting while the dropped desk is still saving waits for that save:
 // the new desk is built only after it, so it loads the very last draft.
 func TestReconnectWaitsForTheDroppedDesksSave(t *testing.T) {
-	alice := newKey(t, "alice")
+	alice := testkit.NewKey(t, "alice")
 	ev := &events{}
-	f := startServer(t, []string{alice.line}, func(o *Options) {
+	f := startServer(t, []string{alice.Line}, func(o *Options) {
 		o.ShutdownGrace = 3 * time.Second
 		o.NewModel = func(_ context.Context, s Session) tea.Model {
 			ev.add(fmt.Sprintf("new, saved before: %v", ev.has("saved")))

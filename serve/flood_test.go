@@ -12,6 +12,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	gossh "golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
+
+	"refdesk/internal/testkit"
 )
 
 // countSaid is the number of lines the test models said that start with
@@ -32,8 +34,8 @@ func (e *events) countSaid(prefix string) int {
 // handful of sizes, the newest last: the work done is counted in sizes the
 // model was given, not in time.
 func TestResizeFloodIsCoalesced(t *testing.T) {
-	alice := newKey(t, "alice")
-	f := startServer(t, []string{alice.line}, nil)
+	alice := testkit.NewKey(t, "alice")
+	f := startServer(t, []string{alice.Line}, nil)
 	tm := openTerm(t, f.mustDial("alice", alice), true)
 	tm.waitFor("desk of alice")
 	before := f.ev.countSaid("size ")
@@ -74,13 +76,13 @@ func windowChange(cols, rows uint32) []byte {
 // at the newest size, and once the connections close the goroutine count
 // returns to where it was.
 func TestResizesBeforeTheShell(t *testing.T) {
-	alice := newKey(t, "alice")
-	f := startServer(t, []string{alice.line}, nil)
+	alice := testkit.NewKey(t, "alice")
+	f := startServer(t, []string{alice.Line}, nil)
 	warm := openTerm(t, f.mustDial("alice", alice), true) // start the server's own goroutines
 	warm.waitFor("desk of alice")
 	baseline := runtime.NumGoroutine()
 	for i := range 10 {
-		c, err := f.dial("alice", gossh.PublicKeys(alice.signer))
+		c, err := f.dial("alice", gossh.PublicKeys(alice.Signer))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -121,9 +123,9 @@ func TestResizesBeforeTheShell(t *testing.T) {
 // NO_COLOR are kept, at most 16, with short values; 400 requests of 200 kB
 // leave nothing behind.
 func TestEnvRequestsAreCapped(t *testing.T) {
-	alice := newKey(t, "alice")
+	alice := testkit.NewKey(t, "alice")
 	got := make(chan Session, 1)
-	f := startServer(t, []string{alice.line}, nil)
+	f := startServer(t, []string{alice.Line}, nil)
 	f.srv.opt.NewModel = func(ctx context.Context, s Session) tea.Model {
 		got <- s
 		return &testModel{s: s, ev: f.ev}
@@ -181,8 +183,8 @@ func TestEnvRequestsAreCapped(t *testing.T) {
 
 // Agent forwarding is refused (issue 19, finding 4).
 func TestAgentForwardingRefused(t *testing.T) {
-	alice := newKey(t, "alice")
-	f := startServer(t, []string{alice.line}, nil)
+	alice := testkit.NewKey(t, "alice")
+	f := startServer(t, []string{alice.Line}, nil)
 	c := f.mustDial("alice", alice)
 	sess, err := c.NewSession()
 	if err != nil {
@@ -197,8 +199,8 @@ func TestAgentForwardingRefused(t *testing.T) {
 // A connection that opens no session is closed at the session deadline
 // (issue 19, finding 3); one that opened its session in time stays.
 func TestSessionDeadline(t *testing.T) {
-	alice := newKey(t, "alice")
-	f := startServer(t, []string{alice.line}, func(o *Options) { o.SessionDeadline = 400 * time.Millisecond })
+	alice := testkit.NewKey(t, "alice")
+	f := startServer(t, []string{alice.Line}, func(o *Options) { o.SessionDeadline = 400 * time.Millisecond })
 	idle := f.mustDial("alice", alice)
 	ended := make(chan error, 1)
 	go func() { ended <- idle.Wait() }()
@@ -216,8 +218,8 @@ func TestSessionDeadline(t *testing.T) {
 // and in all (issue 19, finding 3); an authenticated one gives its place
 // back.
 func TestPreAuthCaps(t *testing.T) {
-	alice := newKey(t, "alice")
-	f := startServer(t, []string{alice.line}, func(o *Options) { o.MaxPreAuth, o.MaxPreAuthPerSource = 3, 2 })
+	alice := testkit.NewKey(t, "alice")
+	f := startServer(t, []string{alice.Line}, func(o *Options) { o.MaxPreAuth, o.MaxPreAuthPerSource = 3, 2 })
 	raw := func(from string) (net.Conn, bool) {
 		t.Helper()
 		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}, Timeout: 2 * time.Second}
@@ -241,12 +243,12 @@ func TestPreAuthCaps(t *testing.T) {
 	if _, ok := raw("127.0.0.3"); ok {
 		t.Fatal("a fourth unauthenticated connection was served over a total cap of 3")
 	}
-	if _, err := f.dial("alice", gossh.PublicKeys(alice.signer)); err == nil {
+	if _, err := f.dial("alice", gossh.PublicKeys(alice.Signer)); err == nil {
 		t.Fatal("a client got in while the caps were full")
 	}
 	_ = a1.Close()
 	waitUntil(t, "a place to free up", func() bool {
-		c, err := f.dial("alice", gossh.PublicKeys(alice.signer))
+		c, err := f.dial("alice", gossh.PublicKeys(alice.Signer))
 		if err != nil {
 			return false
 		}

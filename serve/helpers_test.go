@@ -3,9 +3,6 @@ package serve
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -20,41 +17,16 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	gossh "golang.org/x/crypto/ssh"
+
+	"refdesk/internal/testkit"
 )
 
-// testKey is a client key pair and its authorized_keys line.
-type testKey struct {
-	signer gossh.Signer
-	priv   ed25519.PrivateKey
-	line   string
-}
-
-func newKey(t *testing.T, comment string) testKey {
+// opensshKey is a new key with its private key written to path in
+// OpenSSH's format, for OpenSSH's and PuTTY's clients.
+func opensshKey(t *testing.T, path, comment string) testkit.Key {
 	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := gossh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	line := strings.TrimSpace(string(gossh.MarshalAuthorizedKey(signer.PublicKey()))) + " " + comment
-	return testKey{signer: signer, priv: priv, line: line}
-}
-
-// opensshKey is newKey with its private key written to path in OpenSSH's
-// format (0600), for OpenSSH's and PuTTY's clients.
-func opensshKey(t *testing.T, path, comment string) testKey {
-	t.Helper()
-	k := newKey(t, comment)
-	block, err := gossh.MarshalPrivateKey(k.priv, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	k := testkit.NewKey(t, comment)
+	k.WriteOpenSSH(t, path, "")
 	return k
 }
 
@@ -223,9 +195,9 @@ func (f *fixture) dial(user string, auth ...gossh.AuthMethod) (*gossh.Client, er
 	})
 }
 
-func (f *fixture) mustDial(user string, k testKey) *gossh.Client {
+func (f *fixture) mustDial(user string, k testkit.Key) *gossh.Client {
 	f.t.Helper()
-	c, err := f.dial(user, gossh.PublicKeys(k.signer))
+	c, err := f.dial(user, gossh.PublicKeys(k.Signer))
 	if err != nil {
 		f.t.Fatalf("dial as %s: %v", user, err)
 	}
@@ -337,12 +309,8 @@ func (tm *term) exit() int {
 // waitUntil polls cond for up to 5 s.
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !testkit.Poll(5*time.Second, 10*time.Millisecond, cond) {
+		t.Fatalf("timed out waiting for %s", what)
 	}
 }
 

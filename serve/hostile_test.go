@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"refdesk/internal/testkit"
 )
 
 func heapMB() uint64 {
@@ -17,8 +19,8 @@ func heapMB() uint64 {
 // A 1x1 terminal works: the model gets its size and keys, the screen shows
 // what fits (the top-left character), and a larger window shows the rest.
 func TestTinyWindow(t *testing.T) {
-	alice := newKey(t, "alice")
-	f := startServer(t, []string{alice.line}, nil)
+	alice := testkit.NewKey(t, "alice")
+	f := startServer(t, []string{alice.Line}, nil)
 	tm := openSized(t, f.mustDial("alice", alice), 1, 1)
 	said := func(s string) {
 		t.Helper()
@@ -47,8 +49,8 @@ func TestTinyWindow(t *testing.T) {
 // crashes the server nor makes it allocate a screen of that size: the
 // size is bounded before the renderer sees it, and other desks go on.
 func TestHugeWindow(t *testing.T) {
-	alice, bob := newKey(t, "alice"), newKey(t, "bob")
-	f := startServer(t, []string{alice.line, bob.line}, nil)
+	alice, bob := testkit.NewKey(t, "alice"), testkit.NewKey(t, "bob")
+	f := startServer(t, []string{alice.Line, bob.Line}, nil)
 	other := openTerm(t, f.mustDial("bob", bob), true)
 	other.waitFor("desk of bob")
 	before := heapMB()
@@ -74,8 +76,8 @@ func TestHugeWindow(t *testing.T) {
 // session keeps answering, the last plausible size wins, other desks are
 // unaffected.
 func TestResizeFlood(t *testing.T) {
-	alice, bob := newKey(t, "alice"), newKey(t, "bob")
-	f := startServer(t, []string{alice.line, bob.line}, nil)
+	alice, bob := testkit.NewKey(t, "alice"), testkit.NewKey(t, "bob")
+	f := startServer(t, []string{alice.Line, bob.Line}, nil)
 	other := openTerm(t, f.mustDial("bob", bob), true)
 	tm := openTerm(t, f.mustDial("alice", alice), true)
 	tm.waitFor("desk of alice")
@@ -109,8 +111,8 @@ func TestResizeFlood(t *testing.T) {
 // Twelve desks connecting at once to a server capped at three: exactly
 // three run, nine are told the limit, and the server keeps serving.
 func TestBurstOverTheCap(t *testing.T) {
-	alice := newKey(t, "alice")
-	f := startServer(t, []string{alice.line}, func(o *Options) { o.MaxSessions = 3 })
+	alice := testkit.NewKey(t, "alice")
+	f := startServer(t, []string{alice.Line}, func(o *Options) { o.MaxSessions = 3 })
 	c := f.mustDial("alice", alice)
 	terms := make([]*term, 12)
 	var wg sync.WaitGroup

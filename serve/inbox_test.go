@@ -11,6 +11,8 @@ import (
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"refdesk/internal/testkit"
 )
 
 // rawScp is an scp upload spoken by hand over x/crypto/ssh ("scp -t ."),
@@ -25,7 +27,7 @@ type rawScp struct {
 
 func startRawScp(t *testing.T, sf *scpFixture) *rawScp {
 	t.Helper()
-	c := sf.mustDial("frontdesk", testKey{signer: sf.signer})
+	c := sf.mustDial("frontdesk", testkit.Key{Signer: sf.signer})
 	sess, err := c.NewSession()
 	if err != nil {
 		t.Fatal(err)

@@ -5,14 +5,16 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+
+	"refdesk/internal/testkit"
 )
 
 // A session knows its desk's upload folder, so the file picker can list
 // that desk's uploads first: the folder scp writes to, not the login typed.
 func TestSessionCarriesTheDesksInboxFolder(t *testing.T) {
-	k := newKey(t, "Front desk 2")
+	k := testkit.NewKey(t, "Front desk 2")
 	folders := make(chan string, 1)
-	f := startServer(t, []string{k.line}, func(o *Options) {
+	f := startServer(t, []string{k.Line}, func(o *Options) {
 		next := o.NewModel
 		o.NewModel = func(ctx context.Context, s Session) tea.Model {
 			folders <- s.InboxFolder

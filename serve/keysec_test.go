@@ -10,19 +10,21 @@ import (
 	"testing"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"refdesk/internal/testkit"
 )
 
 // A key removed from authorized_keys ends its open session on the reload
 // (issue 19, finding 4): the model is asked to save, the desk is told why;
 // other desks go on.
 func TestRemovedKeyEndsItsSession(t *testing.T) {
-	alice, bob := newKey(t, "alice"), newKey(t, "bob")
-	f := startServer(t, []string{alice.line, bob.line}, nil)
+	alice, bob := testkit.NewKey(t, "alice"), testkit.NewKey(t, "bob")
+	f := startServer(t, []string{alice.Line, bob.Line}, nil)
 	a := openTerm(t, f.mustDial("alice", alice), true)
 	b := openTerm(t, f.mustDial("bob", bob), true)
 	a.waitFor("desk of alice")
 	b.waitFor("desk of bob")
-	f.writeKeys(bob.line)
+	f.writeKeys(bob.Line)
 	if err := f.srv.ReloadKeys(); err != nil {
 		t.Fatal(err)
 	}
@@ -43,8 +45,8 @@ func TestRemovedKeyEndsItsSession(t *testing.T) {
 // to fix; on a reload every key is refused and every session ends (issue
 // 19, finding 4).
 func TestKeysFileWritableByOthersIsRefused(t *testing.T) {
-	alice := newKey(t, "alice")
-	f := startServer(t, []string{alice.line}, nil)
+	alice := testkit.NewKey(t, "alice")
+	f := startServer(t, []string{alice.Line}, nil)
 	a := openTerm(t, f.mustDial("alice", alice), true)
 	a.waitFor("desk of alice")
 
@@ -62,7 +64,7 @@ func TestKeysFileWritableByOthersIsRefused(t *testing.T) {
 		t.Fatal("a reload accepted a group-writable file")
 	}
 	a.waitFor("key is no longer authorized")
-	if _, err := f.dial("alice", gossh.PublicKeys(alice.signer)); err == nil {
+	if _, err := f.dial("alice", gossh.PublicKeys(alice.Signer)); err == nil {
 		t.Fatal("a key from a refused file got in")
 	}
 	if err := os.Chmod(f.keys, 0o600); err != nil {
@@ -97,12 +99,12 @@ func TestKeysFileWritableByOthersIsRefused(t *testing.T) {
 // A bare `restrict` line means no terminal in OpenSSH, so the key is
 // refused, with a log line naming the line (issue 19, finding 4).
 func TestRestrictWithoutPTYIsRefused(t *testing.T) {
-	alice, bob := newKey(t, "alice"), newKey(t, "bob")
+	alice, bob := testkit.NewKey(t, "alice"), testkit.NewKey(t, "bob")
 	log := &screen{}
-	f := startServer(t, []string{"# desks", "restrict " + alice.line, "restrict,pty " + bob.line}, func(o *Options) {
+	f := startServer(t, []string{"# desks", "restrict " + alice.Line, "restrict,pty " + bob.Line}, func(o *Options) {
 		o.Logger = slog.New(slog.NewTextHandler(log, nil))
 	})
-	if _, err := f.dial("alice", gossh.PublicKeys(alice.signer)); err == nil {
+	if _, err := f.dial("alice", gossh.PublicKeys(alice.Signer)); err == nil {
 		t.Fatal("a restrict key without pty got in")
 	}
 	f.mustDial("bob", bob)
@@ -146,9 +148,9 @@ func TestSHA1RSASignaturesRefused(t *testing.T) {
 // The log shows the SSH user name a client typed cleaned and cut (issue
 // 19, finding 6): no bidi control or escape from it, at most 64 cells.
 func TestLogCleansTypedUserNames(t *testing.T) {
-	alice := newKey(t, "alice")
+	alice := testkit.NewKey(t, "alice")
 	log := &screen{}
-	f := startServer(t, []string{alice.line}, func(o *Options) {
+	f := startServer(t, []string{alice.Line}, func(o *Options) {
 		o.Logger = slog.New(slog.NewJSONHandler(log, nil))
 	})
 	typed := "bob\u202eevil\u2066\x1b]0;x\x07" + strings.Repeat("u", 200)

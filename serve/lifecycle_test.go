@@ -12,11 +12,13 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	gossh "golang.org/x/crypto/ssh"
+
+	"refdesk/internal/testkit"
 )
 
 func TestHostKeyPersistsAcrossRestarts(t *testing.T) {
-	alice := newKey(t, "alice")
-	f := startServer(t, []string{alice.line}, nil)
+	alice := testkit.NewKey(t, "alice")
+	f := startServer(t, []string{alice.Line}, nil)
 	first := f.srv.Fingerprint()
 	if !strings.HasPrefix(first, "SHA256:") {
 		t.Fatalf("fingerprint %q", first)
@@ -32,7 +34,7 @@ func TestHostKeyPersistsAcrossRestarts(t *testing.T) {
 	// The key the client sees is the one Fingerprint reports.
 	var seen string
 	c, err := gossh.Dial("tcp", f.addr, &gossh.ClientConfig{
-		User: "alice", Auth: []gossh.AuthMethod{gossh.PublicKeys(alice.signer)},
+		User: "alice", Auth: []gossh.AuthMethod{gossh.PublicKeys(alice.Signer)},
 		HostKeyCallback: func(_ string, _ net.Addr, k gossh.PublicKey) error {
 			seen = gossh.FingerprintSHA256(k)
 			return nil
@@ -64,24 +66,24 @@ func TestHostKeyPersistsAcrossRestarts(t *testing.T) {
 }
 
 func TestAuthorizedKeysReload(t *testing.T) {
-	alice, bob, carol := newKey(t, "alice"), newKey(t, "bob"), newKey(t, "carol")
-	f := startServer(t, []string{alice.line}, func(o *Options) { o.KeysPoll = 50 * time.Millisecond })
-	if _, err := f.dial("bob", gossh.PublicKeys(bob.signer)); err == nil {
+	alice, bob, carol := testkit.NewKey(t, "alice"), testkit.NewKey(t, "bob"), testkit.NewKey(t, "carol")
+	f := startServer(t, []string{alice.Line}, func(o *Options) { o.KeysPoll = 50 * time.Millisecond })
+	if _, err := f.dial("bob", gossh.PublicKeys(bob.Signer)); err == nil {
 		t.Fatal("bob connected before being added")
 	}
 	aliceConn := f.mustDial("alice", alice)
 
 	// ReloadKeys (what SIGHUP calls).
-	f.writeKeys(alice.line, bob.line)
+	f.writeKeys(alice.Line, bob.Line)
 	if err := f.srv.ReloadKeys(); err != nil {
 		t.Fatal(err)
 	}
 	openTerm(t, f.mustDial("bob", bob), true).waitFor(hello("bob", "bob"))
 
 	// The poller, without any call.
-	f.writeKeys(bob.line, carol.line)
+	f.writeKeys(bob.Line, carol.Line)
 	waitUntil(t, "carol to be accepted", func() bool {
-		c, err := f.dial("carol", gossh.PublicKeys(carol.signer))
+		c, err := f.dial("carol", gossh.PublicKeys(carol.Signer))
 		if err == nil {
 			_ = c.Close()
 		}
@@ -89,7 +91,7 @@ func TestAuthorizedKeysReload(t *testing.T) {
 	})
 	// alice was removed: new connections are refused, and so is a new session
 	// on the connection she opened earlier (the middleware's second check).
-	if _, err := f.dial("alice", gossh.PublicKeys(alice.signer)); err == nil {
+	if _, err := f.dial("alice", gossh.PublicKeys(alice.Signer)); err == nil {
 		t.Error("a removed key still connects")
 	}
 	late := openTerm(t, aliceConn, true)
@@ -102,13 +104,13 @@ func TestAuthorizedKeysReload(t *testing.T) {
 }
 
 func TestFromOptionIsEnforced(t *testing.T) {
-	near, far := newKey(t, "near"), newKey(t, "far")
+	near, far := testkit.NewKey(t, "near"), testkit.NewKey(t, "far")
 	f := startServer(t, []string{
-		`from="127.0.0.1/32" ` + near.line,
-		`from="10.9.8.0/24" ` + far.line,
+		`from="127.0.0.1/32" ` + near.Line,
+		`from="10.9.8.0/24" ` + far.Line,
 	}, nil)
 	openTerm(t, f.mustDial("near", near), true).waitFor("desk of near")
-	if _, err := f.dial("far", gossh.PublicKeys(far.signer)); err == nil {
+	if _, err := f.dial("far", gossh.PublicKeys(far.Signer)); err == nil {
 		t.Error("a key limited to 10.9.8.0/24 connected from 127.0.0.1")
 	}
 }
@@ -116,8 +118,8 @@ func TestFromOptionIsEnforced(t *testing.T) {
 func TestPanicEndsOnlyThatSession(t *testing.T) {
 	for _, key := range []string{"p", "c", "s", "v"} { // Update, a batch, a sequence, View
 		t.Run(key, func(t *testing.T) {
-			alice, bob := newKey(t, "alice"), newKey(t, "bob")
-			f := startServer(t, []string{alice.line, bob.line}, nil)
+			alice, bob := testkit.NewKey(t, "alice"), testkit.NewKey(t, "bob")
+			f := startServer(t, []string{alice.Line, bob.Line}, nil)
 			a := openTerm(t, f.mustDial("alice", alice), true)
 			b := openTerm(t, f.mustDial("bob", bob), true)
 			a.waitFor("desk of alice")
@@ -138,8 +140,8 @@ func TestPanicEndsOnlyThatSession(t *testing.T) {
 }
 
 func TestPanicInNewModelEndsOnlyThatSession(t *testing.T) {
-	alice, bob := newKey(t, "alice"), newKey(t, "bob")
-	f := startServer(t, []string{alice.line, bob.line}, func(o *Options) {
+	alice, bob := testkit.NewKey(t, "alice"), testkit.NewKey(t, "bob")
+	f := startServer(t, []string{alice.Line, bob.Line}, func(o *Options) {
 		next := o.NewModel
 		o.NewModel = func(ctx context.Context, s Session) tea.Model {
 			if s.Desk == "alice" {
@@ -159,8 +161,8 @@ func TestPanicInNewModelEndsOnlyThatSession(t *testing.T) {
 }
 
 func TestShutdownTellsSessionsAndEndsInTime(t *testing.T) {
-	alice, bob, stub := newKey(t, "alice"), newKey(t, "bob"), newKey(t, "stubborn")
-	f := startServer(t, []string{alice.line, bob.line, stub.line}, func(o *Options) { o.ShutdownGrace = 300 * time.Millisecond })
+	alice, bob, stub := testkit.NewKey(t, "alice"), testkit.NewKey(t, "bob"), testkit.NewKey(t, "stubborn")
+	f := startServer(t, []string{alice.Line, bob.Line, stub.Line}, func(o *Options) { o.ShutdownGrace = 300 * time.Millisecond })
 	a := openTerm(t, f.mustDial("alice", alice), true)
 	b := openTerm(t, f.mustDial("bob", bob), true)
 	s := openTerm(t, f.mustDial("stubborn", stub), true) // ignores ShutdownMsg
@@ -199,14 +201,14 @@ func TestShutdownTellsSessionsAndEndsInTime(t *testing.T) {
 	if _, _, err := idleConn.SendRequest("keepalive@openssh.com", true, nil); err == nil {
 		t.Error("a connection without a session survived Shutdown")
 	}
-	if _, err := f.dial("bob", gossh.PublicKeys(bob.signer)); err == nil {
+	if _, err := f.dial("bob", gossh.PublicKeys(bob.Signer)); err == nil {
 		t.Error("a connection was accepted after Shutdown")
 	}
 }
 
 func TestShutdownHonoursAShortDeadline(t *testing.T) {
-	stub := newKey(t, "stubborn")
-	f := startServer(t, []string{stub.line}, func(o *Options) { o.ShutdownGrace = time.Minute })
+	stub := testkit.NewKey(t, "stubborn")
+	f := startServer(t, []string{stub.Line}, func(o *Options) { o.ShutdownGrace = time.Minute })
 	s := openTerm(t, f.mustDial("stubborn", stub), true)
 	s.waitFor("desk of stubborn")
 	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)

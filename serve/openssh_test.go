@@ -19,7 +19,7 @@ func TestOpenSSHClient(t *testing.T) {
 		t.Skip("no OpenSSH client on this machine")
 	}
 	keyFile := filepath.Join(t.TempDir(), "id_ed25519")
-	f := startServer(t, []string{opensshKey(t, keyFile, "Desk 3").line}, nil)
+	f := startServer(t, []string{opensshKey(t, keyFile, "Desk 3").Line}, nil)
 	_, port, _ := net.SplitHostPort(f.addr)
 	run := func(flag string, input string) string {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -36,9 +36,9 @@ func startScp(t *testing.T, uploads bool) *scpFixture {
 	keys := t.TempDir()
 	sf := &scpFixture{log: &screen{}, keyFile: filepath.Join(keys, "desk"), other: filepath.Join(keys, "stranger")}
 	desk := opensshKey(t, sf.keyFile, "Desk 3")
-	sf.signer = desk.signer
+	sf.signer = desk.Signer
 	opensshKey(t, sf.other, "stranger")
-	sf.fixture = startServer(t, []string{desk.line}, func(o *Options) {
+	sf.fixture = startServer(t, []string{desk.Line}, func(o *Options) {
 		o.Logger = slog.New(slog.NewTextHandler(sf.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		sf.docs = filepath.Join(filepath.Dir(o.AuthorizedKeys), "docs")
 		sf.inbox = filepath.Join(sf.docs, "inbox")

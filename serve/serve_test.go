@@ -6,11 +6,13 @@ import (
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"refdesk/internal/testkit"
 )
 
 func TestAuthorizedKeyGetsItsProgram(t *testing.T) {
-	alice := newKey(t, "Alice Front Desk")
-	f := startServer(t, []string{"# desks", "", alice.line}, nil)
+	alice := testkit.NewKey(t, "Alice Front Desk")
+	f := startServer(t, []string{"# desks", "", alice.Line}, nil)
 	tm := openTerm(t, f.mustDial("alice", alice), true)
 	tm.waitFor(hello("Alice Front Desk", "alice"))
 	tm.waitFor("desk of Alice Front Desk")
@@ -35,10 +37,10 @@ func TestAuthorizedKeyGetsItsProgram(t *testing.T) {
 }
 
 func TestRefusedAuthentication(t *testing.T) {
-	alice, mallory := newKey(t, "alice"), newKey(t, "mallory")
-	f := startServer(t, []string{alice.line}, nil)
+	alice, mallory := testkit.NewKey(t, "alice"), testkit.NewKey(t, "mallory")
+	f := startServer(t, []string{alice.Line}, nil)
 	cases := map[string][]gossh.AuthMethod{
-		"unknown key": {gossh.PublicKeys(mallory.signer)},
+		"unknown key": {gossh.PublicKeys(mallory.Signer)},
 		"password":    {gossh.Password("hunter2")},
 		"keyboard-interactive": {gossh.KeyboardInteractive(func(string, string, []string, []bool) ([]string, error) {
 			return []string{"hunter2"}, nil
@@ -62,8 +64,8 @@ func TestRefusedAuthentication(t *testing.T) {
 }
 
 func TestSessionWithoutTerminalIsToldWhy(t *testing.T) {
-	alice := newKey(t, "alice")
-	f := startServer(t, []string{alice.line}, nil)
+	alice := testkit.NewKey(t, "alice")
+	f := startServer(t, []string{alice.Line}, nil)
 	tm := openTerm(t, f.mustDial("alice", alice), false)
 	if code := tm.exit(); code != 1 {
 		t.Errorf("exit status %d, want 1", code)
@@ -77,8 +79,8 @@ func TestSessionWithoutTerminalIsToldWhy(t *testing.T) {
 }
 
 func TestWindowChangesReachTheModel(t *testing.T) {
-	alice := newKey(t, "alice")
-	f := startServer(t, []string{alice.line}, nil)
+	alice := testkit.NewKey(t, "alice")
+	f := startServer(t, []string{alice.Line}, nil)
 	tm := openTerm(t, f.mustDial("alice", alice), true)
 	tm.waitFor("size 80x24")
 	if err := tm.sess.WindowChange(30, 100); err != nil {
@@ -88,8 +90,8 @@ func TestWindowChangesReachTheModel(t *testing.T) {
 }
 
 func TestConcurrentSessionsHaveTheirOwnPrograms(t *testing.T) {
-	alice, bob := newKey(t, "alice"), newKey(t, "bob")
-	f := startServer(t, []string{alice.line, bob.line}, nil)
+	alice, bob := testkit.NewKey(t, "alice"), testkit.NewKey(t, "bob")
+	f := startServer(t, []string{alice.Line, bob.Line}, nil)
 	a := openTerm(t, f.mustDial("alice", alice), true)
 	b := openTerm(t, f.mustDial("bob", bob), true)
 	a.waitFor(hello("alice", "alice"))
@@ -107,8 +109,8 @@ func TestConcurrentSessionsHaveTheirOwnPrograms(t *testing.T) {
 }
 
 func TestOverTheCapIsRefusedWithTheLimit(t *testing.T) {
-	alice := newKey(t, "alice")
-	f := startServer(t, []string{alice.line}, func(o *Options) { o.MaxSessions = 2 })
+	alice := testkit.NewKey(t, "alice")
+	f := startServer(t, []string{alice.Line}, func(o *Options) { o.MaxSessions = 2 })
 	c := f.mustDial("alice", alice)
 	first := openTerm(t, c, true)
 	first.waitFor("desk of alice")
@@ -132,8 +134,8 @@ func TestOverTheCapIsRefusedWithTheLimit(t *testing.T) {
 }
 
 func TestIdleSessionIsEndedAfterSaving(t *testing.T) {
-	alice := newKey(t, "alice")
-	f := startServer(t, []string{alice.line}, func(o *Options) { o.IdleTimeout = 400 * time.Millisecond })
+	alice := testkit.NewKey(t, "alice")
+	f := startServer(t, []string{alice.Line}, func(o *Options) { o.IdleTimeout = 400 * time.Millisecond })
 	busy := openTerm(t, f.mustDial("alice", alice), true)
 	idle := openTerm(t, f.mustDial("alice", alice), true)
 	idle.waitFor("desk of alice")
@@ -162,8 +164,8 @@ func TestIdleSessionIsEndedAfterSaving(t *testing.T) {
 
 // RFC 4254 says zero dimensions are to be ignored: the model gets 80x24.
 func TestZeroWindowSizeGetsADefault(t *testing.T) {
-	alice := newKey(t, "alice")
-	f := startServer(t, []string{alice.line}, nil)
+	alice := testkit.NewKey(t, "alice")
+	f := startServer(t, []string{alice.Line}, nil)
 	sess, err := f.mustDial("alice", alice).NewSession()
 	if err != nil {
 		t.Fatal(err)
@@ -199,8 +201,8 @@ func TestHumanDuration(t *testing.T) {
 // colour query reaches the client (serve draws with its own renderer, but
 // Bubble Tea still writes its queries), and the answer reaches the model.
 func TestBackgroundColourQueryReachesTheClient(t *testing.T) {
-	alice := newKey(t, "alice")
-	f := startServer(t, []string{alice.line}, nil)
+	alice := testkit.NewKey(t, "alice")
+	f := startServer(t, []string{alice.Line}, nil)
 	tm := openTerm(t, f.mustDial("alice", alice), true)
 	tm.waitFor("\x1b]11;?")
 	tm.send("\x1b]11;rgb:ffff/ffff/ffff\x1b\\")
