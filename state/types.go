@@ -1,7 +1,7 @@
 // Package state is the desk's memory and the referral lifecycle: a SQLite
-// store, the outbox, idempotent event application, the shared directory
-// index the pickers search, the hub that fans changes out, and the
-// reconciler. It never imports bubbletea.
+// store, the outbox, idempotent event application, the synced directories
+// and their entries (searched through package search's index), the hub
+// that fans changes out, and the reconciler. It never imports bubbletea.
 package state
 
 import "time"
