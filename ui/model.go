@@ -105,7 +105,7 @@ func newModel(s Session) *Model {
 	m.lastFocus = m.form.Focus()
 	m.paneShown = true // the pane starts visible (SetVisible is not called yet)
 	m.cache.formDirty = true
-	m.layout()
+	m.resize()
 	return m
 }
 
@@ -205,7 +205,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
-		m.layout()
+		m.resize()
 		return nil
 	case tea.BackgroundColorMsg:
 		m.dark = msg.IsDark()
@@ -241,6 +241,17 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	return tea.Batch(c1, c2, m.draftChanged())
 }
 
+// rootMsg handles the root's own async messages.
+func (m *Model) rootMsg(msg tea.Msg) (tea.Cmd, bool) {
+	if cmd, ok := m.draftMsg(msg); ok {
+		return cmd, true
+	}
+	if cmd, ok := m.syncMsg(msg); ok {
+		return cmd, true
+	}
+	return m.reviewMsg(msg)
+}
+
 func (m *Model) restyle() {
 	m.styleGen++
 	*m.styles = theme.New(m.dark, m.s.NoColor)
@@ -270,7 +281,7 @@ func (m *Model) keyPress(k tea.KeyPressMsg) tea.Cmd {
 		return m.quit()
 	case k.String() == "f1" || (k.Text == "?" && !m.typing()):
 		m.help.ShowAll = !m.help.ShowAll
-		m.layout()
+		m.resize()
 		return nil
 	case key.Matches(k, keys.Sync):
 		return m.startSync()
@@ -312,7 +323,7 @@ func (m *Model) back() tea.Cmd {
 	switch {
 	case m.help.ShowAll:
 		m.help.ShowAll = false
-		m.layout()
+		m.resize()
 	case m.onPane && m.pane.Back():
 	case m.onPane:
 		m.onPane = false

@@ -3,6 +3,7 @@ package ui
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 
 	"refdesk/api"
 	"refdesk/api/sandbox"
+	"refdesk/api/sandbox/sandboxtest"
 	"refdesk/state"
 	"refdesk/ui/form"
 	"refdesk/ui/internal/uitest"
@@ -343,4 +345,26 @@ func TestFirstFrameMakesNoFalseSyncAlarm(t *testing.T) {
 		t.Fatalf("the first frame says the directories were never synced:\n%s", v)
 	}
 	e.waitView("synced just now") // the env's own session, which ran Init
+}
+
+// A referral whose answer was lost (Unknown, being checked) counts as in
+// progress on the Referrals tab, as the pane's "in progress" filter has it.
+func TestUnknownCountsAsInProgressOnTheTab(t *testing.T) {
+	e := newEnvWith(t, 80, 30, envOpts{noReconcile: true, rig: func(o *sandboxtest.Options) {
+		o.Sandbox.SlowAnswerDelay = 20 * time.Second
+		o.Client = func(c *api.Config) { c.HTTPClient = &http.Client{Timeout: 2 * time.Second} }
+	}})
+	e.fill("outgoing", e.entry(state.Patients, 1), e.entry(state.Providers, 0), e.entry(state.ReferringProviders, 1), "routine", "Answer lost", "", 0)
+	e.sb.SetFaults(sandbox.Faults{SlowAnswers: 1})
+	e.d.Press("ctrl+s")
+	e.waitView("Ready to send")
+	e.d.Press("enter")
+	e.waitView("answer for referral #1 was lost")
+	e.d.WaitFor("the pane to hold the referral as Unknown", 10*time.Second, func() bool {
+		rs := e.m.pane.Referrals()
+		return len(rs) == 1 && rs[0].Status == state.Unknown
+	})
+	if v := e.view(); !strings.Contains(v, "Referrals (1 in progress)") {
+		t.Fatalf("the tab does not count the Unknown referral:\n%s", v)
+	}
 }

@@ -10,7 +10,6 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"refdesk/state"
 	"refdesk/ui/form"
 	"refdesk/ui/pane"
 	"refdesk/ui/theme"
@@ -27,17 +26,6 @@ func (m *Model) tooSmall() bool { return m.width < MinWidth || m.height < MinHei
 
 func (m *Model) wide() bool { return m.width >= WideFrom }
 
-// rootMsg handles the root's own async messages.
-func (m *Model) rootMsg(msg tea.Msg) (tea.Cmd, bool) {
-	if cmd, ok := m.draftMsg(msg); ok {
-		return cmd, true
-	}
-	if cmd, ok := m.syncMsg(msg); ok {
-		return cmd, true
-	}
-	return m.reviewMsg(msg)
-}
-
 // chrome is how many lines header, flash and help take.
 func (m *Model) chrome() (header, footer int) {
 	header = 2 // header + flash
@@ -51,19 +39,38 @@ func (m *Model) chrome() (header, footer int) {
 	return header, footer
 }
 
-// layout gives every component its size after a resize or a help toggle.
-func (m *Model) layout() {
-	m.help.SetWidth(m.width)
+// rootLayout is the screen's geometry: the one place that splits the
+// width between the form and the pane and the height between the chrome
+// and the body.
+type rootLayout struct {
+	wide  bool
+	body  int // lines between the header (and flash) and the help
+	left  int // the form's box: the whole width when narrow
+	right int // the pane's box beside it (wide only)
+}
+
+// layout computes the geometry for the current size and chrome.
+func (m *Model) layout() rootLayout {
 	header, footer := m.chrome()
-	body := max(4, m.height-header-footer)
-	if m.wide() {
-		left := m.width * 11 / 20
-		m.form.SetSize(left-4, body-2)
-		m.pane.SetSize(m.width-left-4, body-2)
+	l := rootLayout{wide: m.wide(), body: max(4, m.height-header-footer), left: m.width}
+	if l.wide {
+		l.left = m.width * 11 / 20
+		l.right = m.width - l.left
+	}
+	return l
+}
+
+// resize gives every component its size after a resize or a help toggle.
+func (m *Model) resize() {
+	m.help.SetWidth(m.width)
+	l := m.layout()
+	if l.wide {
+		m.form.SetSize(l.left-4, l.body-2)
+		m.pane.SetSize(l.right-4, l.body-2)
 		return
 	}
-	m.form.SetSize(m.width-4, body-3)
-	m.pane.SetSize(m.width-4, body-3)
+	m.form.SetSize(l.left-4, l.body-3)
+	m.pane.SetSize(l.left-4, l.body-3)
 }
 
 // View draws the whole screen.
@@ -81,8 +88,7 @@ func (m *Model) render() string {
 			MinWidth, MinHeight, m.width, m.height)
 		return lipgloss.Place(max(1, m.width), max(1, m.height), lipgloss.Center, lipgloss.Center, msg)
 	}
-	header, footer := m.chrome()
-	body := max(4, m.height-header-footer)
+	l := m.layout()
 	var b strings.Builder
 	b.WriteString(m.headerView() + "\n")
 	if m.s.Sandbox {
@@ -94,7 +100,7 @@ func (m *Model) render() string {
 		style = st.Error
 	}
 	b.WriteString(ansi.Truncate(style.Render(theme.Clean(flash)), m.width, "…") + "\n")
-	b.WriteString(m.bodyView(body) + "\n")
+	b.WriteString(m.bodyView(l) + "\n")
 	b.WriteString(m.helpView())
 	return b.String()
 }
@@ -178,9 +184,9 @@ func ago(d time.Duration) string {
 	return fmt.Sprintf("%d days ago", int(d.Hours()/24))
 }
 
-// bodyView draws the form and the pane (or a question) in h lines.
-func (m *Model) bodyView(h int) string {
-	st := m.styles
+// bodyView draws the form and the pane (or a question) in l.body lines.
+func (m *Model) bodyView(l rootLayout) string {
+	st, h := m.styles, l.body
 	switch m.screen {
 	case screenQuit:
 		if m.confirmDiscard {
@@ -204,32 +210,30 @@ func (m *Model) bodyView(h int) string {
 			"y/enter resume · n/esc not now (offered again next start) · d discard…")
 	}
 	c := &m.cache
-	if m.wide() {
-		lw := m.width * 11 / 20
+	if l.wide {
 		lbox, rbox := st.FocusBox, st.Box
 		if m.onPane {
 			lbox, rbox = st.Box, st.FocusBox
 		}
-		l := c.left.render(lbox, !m.onPane, m.styleGen, lw, h, clip(m.formOrReview(), h-2))
-		r := c.right.render(rbox, m.onPane, m.styleGen, m.width-lw, h, clip(m.pane.View(), h-2))
-		return c.joinBoxes(l, r)
+		left := c.left.render(lbox, !m.onPane, m.styleGen, l.left, h, clip(m.formOrReview(l), h-2))
+		right := c.right.render(rbox, m.onPane, m.styleGen, l.right, h, clip(m.pane.View(), h-2))
+		return c.joinBoxes(left, right)
 	}
 	tabs := m.tabs()
 	var content string
 	if m.onPane {
 		content = m.pane.View()
 	} else {
-		content = m.formOrReview()
+		content = m.formOrReview(l)
 	}
 	return tabs + "\n" + c.narrow.render(st.FocusBox, true, m.styleGen, m.width, h-1, clip(content, h-3))
 }
 
 // formOrReview is the left side: the review, or the form's view (drawn
 // again only after a message the form may have seen).
-func (m *Model) formOrReview() string {
+func (m *Model) formOrReview(l rootLayout) string {
 	if m.screen == screenReview && m.review != nil {
-		w, _ := m.formSize()
-		return m.reviewView(w)
+		return m.reviewView(l.left - 4)
 	}
 	if m.cache.formDirty {
 		m.cache.form = m.form.View()
@@ -238,27 +242,14 @@ func (m *Model) formOrReview() string {
 	return m.cache.form
 }
 
-func (m *Model) formSize() (int, int) {
-	if m.wide() {
-		return m.width*11/20 - 4, 0
-	}
-	return m.width - 4, 0
-}
-
 // tabs names the two tabs, the active one marked in words and underline.
 func (m *Model) tabs() string {
 	st := m.styles
-	active := 0
-	for _, r := range m.pane.Referrals() {
-		if r.Status == state.Submitting || r.Status == state.Processing {
-			active++
-		}
-	}
 	formName := "Form"
 	if m.screen == screenReview {
 		formName = "Review"
 	}
-	paneName := fmt.Sprintf("Referrals (%d in progress)", active)
+	paneName := fmt.Sprintf("Referrals (%d in progress)", m.pane.InProgress())
 	if m.onPane {
 		return st.Tab.Render(formName) + st.ActiveTab.Render("["+paneName+"]") + st.Muted.Render("  ctrl+t switch")
 	}

@@ -48,15 +48,19 @@ type detailMsg struct {
 	err   error
 }
 
+// inProgress: sent or being sent, and not yet Completed or Failed (an
+// Unknown referral is being checked).
+func inProgress(r state.Referral) bool {
+	return r.Status == state.Submitting || r.Status == state.Processing || r.Status == state.Unknown
+}
+
 // Filters, in the order the filter key cycles through them.
 var filters = []struct {
 	name string
 	keep func(state.Referral) bool
 }{
 	{"all", func(state.Referral) bool { return true }},
-	{"in progress", func(r state.Referral) bool {
-		return r.Status == state.Submitting || r.Status == state.Processing || r.Status == state.Unknown
-	}},
+	{"in progress", inProgress},
 	{"completed", func(r state.Referral) bool { return r.Status == state.Completed }},
 	{"failed", func(r state.Referral) bool { return r.Status == state.Failed }},
 	{"not sent", func(r state.Referral) bool { return r.Status == state.NotSent }},
@@ -180,6 +184,18 @@ func (m *Model) Back() bool {
 	}
 	m.detail = nil
 	return true
+}
+
+// InProgress is how many loaded referrals are in progress (what the "in
+// progress" filter shows).
+func (m Model) InProgress() int {
+	n := 0
+	for _, r := range m.list {
+		if inProgress(r) {
+			n++
+		}
+	}
+	return n
 }
 
 // Referrals is the list as loaded (all filters), newest first.
