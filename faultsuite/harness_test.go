@@ -89,7 +89,7 @@ func newHarness(t *testing.T, cfg config) *harness {
 			SlowAnswerDelay: cfg.slowAnswer, WebhookSecret: hookSecret,
 		},
 		Hooks: mux,
-		Wrap: func(sb http.Handler) http.Handler {
+		Wrap: func(sb *sandbox.Server) http.Handler {
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				h.count(r)
 				sb.ServeHTTP(w, r)

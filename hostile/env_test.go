@@ -60,7 +60,7 @@ func newEnv(t *testing.T) *env {
 		Sandbox: sandbox.Options{Seed: 3, Providers: 20, ReferringProviders: 50, Patients: 50,
 			FailureRate: sandbox.Rate(0), DelayMin: 5 * time.Millisecond, DelayMax: 20 * time.Millisecond,
 			WebhookURL: e.hook, WebhookSecret: hookSecret},
-		Wrap: func(sb http.Handler) http.Handler {
+		Wrap: func(sb *sandbox.Server) http.Handler {
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if r.Method == http.MethodPost && r.URL.Path == "/v1/referrals" {
 					e.posts.Add(1)

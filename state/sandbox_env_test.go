@@ -57,7 +57,11 @@ func newEnv(t testing.TB, o envOpts) *env {
 	if so.FailureRate == nil {
 		so.FailureRate = sandbox.Rate(0)
 	}
-	rig := sandboxtest.Start(t, sandboxtest.Options{Sandbox: so, Hooks: e.receiver(o.syncHooks), Wrap: o.wrap})
+	ro := sandboxtest.Options{Sandbox: so, Hooks: e.receiver(o.syncHooks)}
+	if o.wrap != nil {
+		ro.Wrap = func(sb *sandbox.Server) http.Handler { return o.wrap(sb) }
+	}
+	rig := sandboxtest.Start(t, ro)
 	e.sb, e.api, e.client = rig.Sandbox, rig.API, rig.Client
 	do := o.desk
 	do.Client = e.client

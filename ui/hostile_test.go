@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"refdesk/api"
+	"refdesk/api/sandbox"
+	"refdesk/api/sandbox/sandboxtest"
 	"refdesk/state"
 )
 
@@ -66,27 +68,18 @@ func renaming(next http.Handler, names map[string]string) http.Handler {
 // sequences are drawn inert: in the picker list, on the review, in the
 // pane and in the failure shown after referral.failed.
 func TestHostileTextFromCobaltIsInert(t *testing.T) {
-	e := newEnv(t, 120, 40)
-	e.sb.SetDelay(time.Hour, time.Hour) // the sandbox never answers: we do
-	prov, ref := e.sb.Directory().Provider(0), e.sb.Directory().ReferringProvider(0)
 	evilProv, evilRef := "Zyxwv"+hostile+" Evil, Doc", "Qwxyz"+hostile+" Bad, Doc"
-	// Re-sync the directories through a server that renames two providers.
-	srv := httptest.NewServer(renaming(e.sb, map[string]string{prov.Name: evilProv, ref.Name: evilRef}))
-	t.Cleanup(srv.Close)
-	client := api.New(api.Config{BaseURL: srv.URL + "/v1", ClientID: "sandbox", ClientSecret: "sandbox", AccessToken: "sandbox"})
-	d2, err := state.Open(e.ctx, state.Options{Path: t.TempDir() + "/refdesk.db", Client: client})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d2.Close() })
-	if _, err := d2.Sync(e.ctx, nil); err != nil {
-		t.Fatal(err)
-	}
-	if r := d2.Index(state.Providers).Search("Zyxwv", 1); r.Total != 1 || !strings.Contains(r.Matches[0].Entry.Name, "\x1b]52") {
+	// The directories come through a server that renames two providers.
+	e := newEnvWith(t, 120, 40, envOpts{noReconcile: true, rig: func(o *sandboxtest.Options) {
+		o.Wrap = func(sb *sandbox.Server) http.Handler {
+			dir := sb.Directory()
+			return renaming(sb, map[string]string{dir.Provider(0).Name: evilProv, dir.ReferringProvider(0).Name: evilRef})
+		}
+	}})
+	e.sb.SetDelay(time.Hour, time.Hour) // the sandbox never answers: we do
+	if r := e.desk.Index(state.Providers).Search("Zyxwv", 1); r.Total != 1 || !strings.Contains(r.Matches[0].Entry.Name, "\x1b]52") {
 		t.Fatalf("the hostile name did not reach the index as sent (the test would prove nothing): %+v", r)
 	}
-	e.desk = d2
-	e.start(120, 40)
 
 	patient := e.entry(state.Patients, 0)
 	e.d.Type(patient.Key)
@@ -109,7 +102,7 @@ func TestHostileTextFromCobaltIsInert(t *testing.T) {
 	inert(t, "review", e.m.View().Content)
 	e.d.Press("enter")
 	e.waitView("PROCESSING")
-	list, err := d2.Referrals(e.ctx, state.Filter{})
+	list, err := e.desk.Referrals(e.ctx, state.Filter{})
 	if err != nil || len(list) != 1 {
 		t.Fatalf("referrals: %v %d", err, len(list))
 	}
@@ -118,7 +111,7 @@ func TestHostileTextFromCobaltIsInert(t *testing.T) {
 		FailureReason: "EHR" + hostile + " said no",
 		Reasons:       []api.FailureCause{{Code: "x" + osc52, Description: "bad" + hostile + " row"}}})
 	ev := api.Event{ID: "evt-hostile", Object: "event", Type: api.EventReferralFailed, JobID: api.JobID(r.JobID), Data: data}
-	if err := d2.ApplyEvent(e.ctx, ev); err != nil {
+	if err := e.desk.ApplyEvent(e.ctx, ev); err != nil {
 		t.Fatal(err)
 	}
 	e.waitView("FAILED", "said no")

@@ -31,8 +31,8 @@ type Options struct {
 	// server of its own.
 	Hooks http.Handler
 	// Wrap, when set, stands between the client and the sandbox (counting
-	// requests, faults the sandbox has no knob for).
-	Wrap func(http.Handler) http.Handler
+	// requests, faults the sandbox has no knob for, a hostile directory).
+	Wrap func(*sandbox.Server) http.Handler
 	// Client adjusts the client's configuration (BaseURL and credentials
 	// are set already; RetryBaseDelay is 5 ms).
 	Client func(*api.Config)
@@ -69,7 +69,7 @@ func Start(t testing.TB, o Options) *Env {
 	e.Sandbox = sandbox.New(so)
 	var h http.Handler = e.Sandbox
 	if o.Wrap != nil {
-		h = o.Wrap(h)
+		h = o.Wrap(e.Sandbox)
 	}
 	e.API = httptest.NewServer(h)
 	e.BaseURL = e.API.URL + "/v1"
