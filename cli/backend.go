@@ -15,6 +15,7 @@ import (
 
 	"refdesk/api"
 	"refdesk/api/sandbox"
+	"refdesk/icd10"
 	"refdesk/state"
 )
 
@@ -172,8 +173,13 @@ func openBackend(ctx context.Context, cfg Config, opt backendOptions) (_ *backen
 		}
 	}
 
+	codes, cerr := icd10.Open(cfg.DataDir)
+	if cerr != nil {
+		b.logger.Warn("code set", "err", cerr.Error())
+	}
 	if cfg.Sandbox() {
 		so := opt.Sandbox
+		so.Codes = codes
 		if b.webhookAddr != "" && so.WebhookURL == "" {
 			so.WebhookURL = "http://" + b.webhookAddr + api.WebhookPath
 			so.WebhookSecret = secrets[0]
@@ -198,6 +204,7 @@ func openBackend(ctx context.Context, cfg Config, opt backendOptions) (_ *backen
 
 	so := state.Options{
 		Path: filepath.Join(cfg.DataDir, dbName), Client: b.client, Logger: b.logger, ReadOnly: opt.ReadOnly,
+		Codes: codes,
 	}
 	if b.webhookAddr == "" || b.noSecret {
 		// No webhook will come: poll from the first second, as Cobalt

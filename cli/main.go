@@ -58,6 +58,7 @@ func commands() []command {
 		{"setup", "set up a clinic step by step: credentials, folders, webhook, desks", runSetup},
 		{"desks", "list, add or remove the desks allowed to connect (authorized_keys)", runDesks},
 		{"doctor", "check the set-up without changing it (credentials, webhook, folders, clock)", runDoctor},
+		{"codes", "look up ICD-10-CM diagnosis codes; load a newer code set", runCodes},
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"refdesk/icd10"
 	"refdesk/state"
 	"refdesk/textsafe"
 )
@@ -35,7 +36,10 @@ type referralRow struct {
 	To            string `json:"to_provider_ehr_id"`
 	ToProvider    string `json:"to_provider"`
 	Reason        string `json:"reason"`
-	ReferralID    string `json:"referral_id"`
+	// DiagnosisCodes carry their descriptions from the code set in use
+	// ("" for a code it does not hold).
+	DiagnosisCodes []diagnosisCode `json:"diagnosis_codes"`
+	ReferralID        string `json:"referral_id"`
 	JobID         string `json:"job_id"`
 	EHRID         string `json:"ehr_id"`
 	FailureReason string `json:"failure_reason"`
@@ -44,21 +48,38 @@ type referralRow struct {
 
 var referralColumns = []string{"id", "status", "created", "updated", "sender", "patient_mrn", "patient_name",
 	"patient_dob", "direction", "priority", "from_provider_ehr_id", "from_provider", "to_provider_ehr_id",
-	"to_provider", "reason", "referral_id", "job_id", "ehr_id", "failure_reason", "attention"}
+	"to_provider", "reason", "diagnosis_codes", "diagnosis_descriptions", "referral_id", "job_id", "ehr_id",
+	"failure_reason", "attention"}
 
+// diagnosisCode is a code with its description.
+type diagnosisCode struct {
+	Code        string `json:"code"`
+	Description string `json:"description"`
+}
+
+// fields are the CSV cells: the codes, and their descriptions, each joined
+// by "; " (no description contains one).
 func (r referralRow) fields() []string {
+	codes, descs := make([]string, len(r.DiagnosisCodes)), make([]string, len(r.DiagnosisCodes))
+	for i, c := range r.DiagnosisCodes {
+		codes[i], descs[i] = c.Code, c.Description
+	}
 	return []string{strconv.FormatInt(r.ID, 10), r.Status, r.Created, r.Updated, r.Sender, r.PatientMRN,
 		r.PatientName, r.PatientDOB, r.Direction, r.Priority, r.From, r.FromProvider, r.To, r.ToProvider,
-		r.Reason, r.ReferralID, r.JobID, r.EHRID,
+		r.Reason, strings.Join(codes, "; "), strings.Join(descs, "; "), r.ReferralID, r.JobID, r.EHRID,
 		r.FailureReason, r.Attention}
 }
 
-func rowOf(r state.Referral) referralRow {
-	return referralRow{ID: r.ID, Status: string(r.Status), Created: r.CreatedAt.UTC().Format(time.RFC3339),
+func rowOf(r state.Referral, codes *icd10.Set) referralRow {
+	row := referralRow{ID: r.ID, Status: string(r.Status), Created: r.CreatedAt.UTC().Format(time.RFC3339),
 		Updated: r.UpdatedAt.UTC().Format(time.RFC3339), Sender: r.Sender, PatientMRN: r.PatientMRN,
 		PatientName: r.PatientName, PatientDOB: r.PatientDOB, Direction: r.Direction, Priority: r.Priority,
 		From: r.FromEHRID, FromProvider: r.FromLine(), To: r.ToEHRID, ToProvider: r.ToLine(), Reason: r.Reason, ReferralID: r.ReferralID, JobID: r.JobID, EHRID: r.EHRID,
-		FailureReason: r.FailureReason, Attention: r.Attention}
+		FailureReason: r.FailureReason, Attention: r.Attention, DiagnosisCodes: []diagnosisCode{}}
+	for _, c := range r.DiagnosisCodes {
+		row.DiagnosisCodes = append(row.DiagnosisCodes, diagnosisCode{c, codes.Describe(c)})
+	}
+	return row
 }
 
 // parseSince reads a date (2026-11-25), a date and time (RFC 3339) or a
@@ -155,9 +176,10 @@ func runReferrals(cio IO, args []string) int {
 	if err != nil {
 		return fail(ExitFailed, "%v", err)
 	}
+	codes, _ := icd10.Open(cfg.DataDir) // on error, the embedded set
 	rows := make([]referralRow, len(refs))
 	for i, r := range refs {
-		rows[i] = rowOf(r)
+		rows[i] = rowOf(r, codes)
 	}
 	switch {
 	case *asJSON:

@@ -96,6 +96,11 @@ func runSubmit(cio IO, args []string) int {
 	for i := range inputs {
 		inputs[i] = b.desk.Describe(inputs[i])
 		if err := b.desk.Check(inputs[i]); err != nil {
+			var ce *state.CheckError
+			if errors.As(err, &ce) && ce.Field == "codes" {
+				// Name the referral even when the file holds one.
+				return fail(ExitUsage, "referral %d: diagnosis_codes: %v Nothing was sent.", i+1, err)
+			}
 			return fail(ExitUsage, "%s%v", itemPrefix(i, len(inputs)), err)
 		}
 		if dup, err := b.desk.FindDuplicate(ctx, inputs[i]); err == nil && dup != nil && !*yes {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"refdesk/api"
+	"refdesk/icd10"
 )
 
 // Directory names one synced directory.
@@ -34,6 +35,9 @@ type Options struct {
 	Grace       time.Duration // Processing with no event this long is polled (default 5s)
 	PollHorizon time.Duration // then "no answer yet" for a person (default 3m)
 	ReadOnly    bool          // a second process reading (refdesk referrals)
+	// Codes is the diagnosis code set every referral is checked against
+	// (nil: the embedded one, icd10.Embedded).
+	Codes *icd10.Set
 
 	// PollInterval is the reconciler's first polling interval (default 1s,
 	// as Cobalt suggests); after PollSlowAfter (default 1m) of polling one
@@ -46,6 +50,9 @@ type Options struct {
 func (o *Options) defaults() {
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Codes == nil {
+		o.Codes = icd10.Embedded()
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -202,6 +209,9 @@ func (d *Desk) Index(dir Directory) *Index { return d.idx[dir] }
 func (d *Desk) Subscribe(ctx context.Context) <-chan Change { return d.hub.subscribe(ctx) }
 
 func (d *Desk) now() time.Time { return d.opt.Now() }
+
+// Codes is the diagnosis code set referrals are checked against.
+func (d *Desk) Codes() *icd10.Set { return d.opt.Codes }
 
 // writeAndPublish runs fn in one write transaction; the referrals whose ids
 // fn leaves in *changed are read back inside that transaction and published

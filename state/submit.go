@@ -9,14 +9,16 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 
 	"refdesk/api"
+	"refdesk/icd10"
 )
 
 // CheckError is a problem found before sending that Cobalt's own rules do
-// not cover: a patient or provider missing from the synced directories, or
-// a document that can no longer be read. Field is "patient", "from", "to"
-// or "documents"; Message is a sentence for the user, in Cobalt's own words
+// not cover: a diagnosis code not in the code set, a patient or provider
+// missing from the synced directories, or a document that can no longer be
+// read. Field is "codes", "patient", "from", "to" or "documents"; Message is a sentence for the user, in Cobalt's own words
 // where Cobalt has them (it may quote the MRN the user typed: show it, never
 // log it).
 type CheckError struct {
@@ -28,7 +30,8 @@ func (e *CheckError) Error() string { return e.Message }
 
 // Check validates in before sending: Cobalt's own rules and messages
 // (api.ReferralRequest.Validate, returned as *api.ValidationError), then
-// that the patient and both providers are known in the directories the
+// that every diagnosis code is a billable code of the code set (CheckCodes),
+// then that the patient and both providers are known in the directories the
 // direction requires (*CheckError). "0" means no provider on that side.
 func (d *Desk) Check(in ReferralInput) error {
 	_, err := d.request(context.Background(), in)
@@ -49,6 +52,11 @@ func (d *Desk) request(ctx context.Context, in ReferralInput) (api.ReferralReque
 	if err := req.Validate(); err != nil {
 		return req, err
 	}
+	codes, err := CheckCodes(d.opt.Codes, in.DiagnosisCodes)
+	if err != nil {
+		return req, err
+	}
+	req.DiagnosisCodes = codes
 	if !d.known(ctx, Patients, in.PatientMRN) {
 		return req, &CheckError{Field: "patient", Message: api.PatientNotFoundMessage(in.PatientMRN)}
 	}
@@ -70,6 +78,22 @@ func (d *Desk) request(ctx context.Context, in ReferralInput) (api.ReferralReque
 		}
 	}
 	return req, nil
+}
+
+// CheckCodes is the rule for diagnosis codes on every path that sends: each
+// must be a billable code of set, in any case, with or without its dot. It
+// returns them canonical (upper case, dotted, no repeats), or a *CheckError
+// (Field "codes") whose message names every refused code and what to do.
+func CheckCodes(set *icd10.Set, codes []string) ([]string, error) {
+	ok, bad := set.CheckAll(codes)
+	if len(bad) == 0 {
+		return ok, nil
+	}
+	msgs := make([]string, len(bad))
+	for i, b := range bad {
+		msgs[i] = b.Message
+	}
+	return nil, &CheckError{Field: "codes", Message: strings.Join(msgs, " ")}
 }
 
 // known reports whether key is in dir: the index first, then the cache.
@@ -127,6 +151,7 @@ func (d *Desk) Submit(ctx context.Context, user string, in ReferralInput) (Refer
 		return Referral{}, err
 	}
 	in = d.Describe(in)
+	in.DiagnosisCodes = req.DiagnosisCodes // canonical, as sent
 	var id int64
 	ids := []int64{0}
 	err = d.writeAndPublish(ctx, &ids, func(tx *sql.Tx) error {
@@ -165,6 +190,7 @@ func (d *Desk) ResendWith(ctx context.Context, user string, id int64, in Referra
 		return Referral{}, err
 	}
 	in = d.Describe(in)
+	in.DiagnosisCodes = req.DiagnosisCodes // canonical, as sent
 	b, err := json.Marshal(in)
 	if err != nil {
 		return Referral{}, err

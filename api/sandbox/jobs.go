@@ -71,6 +71,25 @@ func (s *Server) startJob(ref *referral) {
 	}()
 }
 
+// codeFailure is eCW's refusal of a diagnosis code outside the code set
+// (Options.Codes), as a client that does not check would meet it: the
+// request is queued, and the job fails. "" when every code is billable.
+func (s *Server) codeFailure(codes []string) string {
+	for _, c := range codes {
+		got, ok := s.opts.Codes.Lookup(c)
+		if len(c) > 24 {
+			c = c[:24] + "…"
+		}
+		switch {
+		case !ok:
+			return "Unable to create referral in eCW. eCW rejected diagnosis code '" + c + "': not a valid ICD-10 code."
+		case !got.Billable:
+			return "Unable to create referral in eCW. eCW rejected diagnosis code '" + c + "': not a billable ICD-10 code (it is a category)."
+		}
+	}
+	return ""
+}
+
 // finishJob decides the job's outcome, records the event and delivers it:
 // on the caller's goroutine when sync (the early-webhook fault), else on
 // delivery goroutines.
@@ -78,7 +97,10 @@ func (s *Server) finishJob(ref *referral, sync bool) {
 	faults, failRate := s.knobs()
 	data := api.ReferralEventData{ReferralID: ref.ID, PatientMRN: ref.PatientMRN}
 	typ := api.EventReferralCreated
-	if s.chance(failRate) {
+	if reason := s.codeFailure(ref.DiagnosisCodes); reason != "" {
+		typ = api.EventReferralFailed
+		data.FailureReason = reason
+	} else if s.chance(failRate) {
 		typ = api.EventReferralFailed
 		data.FailureReason = s.failureReason(ref)
 	} else {

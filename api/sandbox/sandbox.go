@@ -15,6 +15,10 @@
 //     25 MB (api.MaxRequestBytes) is 413 "Request body too large. The limit is 25 MB.";
 //     malformed JSON is 400 "Invalid JSON in request body.".
 //   - Both providers unknown: both listed, from-side first, joined by "; ".
+//   - A diagnosis code that is not a billable ICD-10-CM code (Options.Codes)
+//     is queued like any referral, and its job ends in referral.failed with
+//     "Unable to create referral in eCW. eCW rejected diagnosis code 'X': …",
+//     as eCW would refuse it; no random failure then.
 //   - The page's documents example ("JVBERi0xLjQKJ...") is refused: its
 //     elided content is not valid base64, which the page's own rule forbids.
 //   - GET /v1/webhook-events lists items under "events"; one item per
@@ -34,6 +38,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"refdesk/icd10"
 )
 
 // Options configures a sandbox. Zero values take the defaults noted.
@@ -69,6 +75,10 @@ type Options struct {
 
 	Logger *slog.Logger     // nil: discard. Never given PHI or secrets.
 	Now    func() time.Time // nil: time.Now
+
+	// Codes is the diagnosis code set eCW knows (nil: icd10.Embedded): a
+	// referral with a code outside it ends in referral.failed.
+	Codes *icd10.Set
 }
 
 // Faults are the run-time knobs, each a share from 0 to 1.
@@ -132,6 +142,9 @@ func New(opts Options) *Server {
 	}
 	if opts.Patients <= 0 {
 		opts.Patients = 2000
+	}
+	if opts.Codes == nil {
+		opts.Codes = icd10.Embedded()
 	}
 	for _, c := range []*string{&opts.ClientID, &opts.ClientSecret, &opts.AccessToken} {
 		if *c == "" {
