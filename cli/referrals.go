@@ -21,29 +21,30 @@ import (
 // referralRow is one referral as `refdesk referrals` prints it; JSON and
 // CSV carry the same fields.
 type referralRow struct {
-	ID           int64  `json:"id"`
-	Status       string `json:"status"`
-	Created      string `json:"created"`
-	Updated      string `json:"updated"`
-	Sender       string `json:"sender"`
-	PatientMRN   string `json:"patient_mrn"`
-	PatientName  string `json:"patient_name"`
-	PatientDOB   string `json:"patient_dob"`
-	Direction    string `json:"direction"`
-	Priority     string `json:"priority"`
-	From         string `json:"from_provider_ehr_id"`
-	FromProvider string `json:"from_provider"` // name · speciality · city · NPI · EHR id
-	To           string `json:"to_provider_ehr_id"`
-	ToProvider   string `json:"to_provider"`
-	Reason       string `json:"reason"`
+	ID            int64  `json:"id"`
+	Status        string `json:"status"`
+	Created       string `json:"created"`
+	Updated       string `json:"updated"`
+	Sender        string `json:"sender"`
+	PatientMRN    string `json:"patient_mrn"`
+	PatientName   string `json:"patient_name"`
+	PatientDOB    string `json:"patient_dob"`
+	Direction     string `json:"direction"`
+	Priority      string `json:"priority"`
+	From          string `json:"from_provider_ehr_id"`
+	FromProvider  string `json:"from_provider"` // name · speciality · city · NPI · EHR id
+	To            string `json:"to_provider_ehr_id"`
+	ToProvider    string `json:"to_provider"`
+	Reason        string `json:"reason"`
+	ReferralID    string `json:"referral_id"`
+	JobID         string `json:"job_id"`
+	EHRID         string `json:"ehr_id"`
+	FailureReason string `json:"failure_reason"`
+	Attention     string `json:"attention"`
+
 	// DiagnosisCodes carry their descriptions from the code set in use
 	// ("" for a code it does not hold).
 	DiagnosisCodes []diagnosisCode `json:"diagnosis_codes"`
-	ReferralID     string          `json:"referral_id"`
-	JobID          string          `json:"job_id"`
-	EHRID          string          `json:"ehr_id"`
-	FailureReason  string          `json:"failure_reason"`
-	Attention      string          `json:"attention"`
 }
 
 var referralColumns = []string{"id", "status", "created", "updated", "sender", "patient_mrn", "patient_name",
