@@ -210,8 +210,14 @@ func (d *Desk) Subscribe(ctx context.Context) <-chan Change { return d.hub.subsc
 
 func (d *Desk) now() time.Time { return d.opt.Now() }
 
-// Codes is the diagnosis code set referrals are checked against.
-func (d *Desk) Codes() *icd10.Set { return d.opt.Codes }
+// Codes is the diagnosis code set referrals are checked against (the
+// embedded one on a nil Desk, as a screen without a desk has).
+func (d *Desk) Codes() *icd10.Set {
+	if d == nil {
+		return icd10.Embedded()
+	}
+	return d.opt.Codes
+}
 
 // writeAndPublish runs fn in one write transaction; the referrals whose ids
 // fn leaves in *changed are read back inside that transaction and published

@@ -93,7 +93,8 @@ func newModel(s Session) *Model {
 	m := &Model{s: s, ctx: s.Context, log: log, now: s.Now, styles: &st, keys: &keys, dark: true,
 		width: 80, height: 24}
 	m.form = form.New(form.Config{Sources: m.sources(), Remote: m.remote(), DocumentsDir: s.DocumentsDir,
-		Confine: s.Confine, InboxDir: s.InboxDir, SentDocs: m.sentDocs(), Styles: m.styles, Keys: m.keys})
+		Confine: s.Confine, InboxDir: s.InboxDir, SentDocs: m.sentDocs(), Styles: m.styles, Keys: m.keys,
+		Codes: s.Desk.Codes(), Now: s.Now})
 	var store pane.Store
 	if s.Desk != nil {
 		store = s.Desk

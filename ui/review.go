@@ -262,7 +262,7 @@ func (m *Model) reviewView(w int) string {
 	row("Reason", theme.CleanLines(r.in.Reason))
 	codes := "none"
 	if len(r.in.DiagnosisCodes) > 0 {
-		codes = theme.Clean(strings.Join(r.in.DiagnosisCodes, ", "))
+		codes = m.form.CodesText(r.in.DiagnosisCodes)
 	}
 	row("Diagnosis codes", codes)
 	if len(r.in.Documents) == 0 {

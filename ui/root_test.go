@@ -34,6 +34,9 @@ func (e *env) fill(direction string, patient, from, to state.Entry, prio, reason
 	e.d.Press("tab")
 	e.d.Type(codes)
 	e.d.Press("enter")
+	if e.m.form.Focus() == form.FieldCodes {
+		e.d.Press("enter") // one code added: Enter again moves on
+	}
 	// Documents got the keyboard: with none attached, the picker is open.
 	for i := 0; i < docs; i++ {
 		if !e.m.form.Busy() {
@@ -61,7 +64,7 @@ func TestOutgoingReferralWithDocumentsCompletes(t *testing.T) {
 	}
 	e.d.Press("ctrl+s")
 	e.waitView("Review — exactly what will be sent", "Ready to send", "a-consult.pdf  2.0 kB", "b-labs.txt  500 B",
-		"URGENT !", "I10, Z87.39", from.Name, to.Name)
+		"URGENT !", "I10  Essential (primary) hypertension", "Z87.39  Personal history", from.Name, to.Name)
 	e.d.Press("enter")
 	e.waitView("Sent: referral #1 went to Cobalt at ")
 	e.waitView("COMPLETED ✓", "docs 2 attached, 0 failed", "EHR id ")

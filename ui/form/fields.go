@@ -203,7 +203,7 @@ func (m *Model) validate(f int) {
 			m.errs[f] = missing("reason")
 		}
 	case FieldCodes:
-		m.errs[f] = strings.Join(CodeErrors(m.codes.Value(), false), "\n")
+		m.errs[f] = m.codes.leave()
 	case FieldDocuments:
 		m.errs[f] = m.docs.Check()
 	}

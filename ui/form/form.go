@@ -13,13 +13,14 @@ package form
 
 import (
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textarea"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"refdesk/api"
+	"refdesk/icd10"
 	"refdesk/state"
 	"refdesk/ui/files"
 	"refdesk/ui/picker"
@@ -66,6 +67,8 @@ type Config struct {
 	SentDocs func() map[string]bool
 	Styles   *theme.Styles
 	Keys     *theme.Keys
+	Codes    *icd10.Set       // the diagnosis code set (nil: icd10.Embedded)
+	Now      func() time.Time // the desk's clock (nil: time.Now)
 }
 
 // Model is the form.
@@ -77,7 +80,7 @@ type Model struct {
 	direction string
 	priority  string
 	reason    textarea.Model
-	codes     textinput.Model
+	codes     codesField
 	docs      files.Model
 	errs      [fieldCount]string
 	notice    string // e.g. what a direction change cleared
@@ -102,10 +105,7 @@ func New(cfg Config) Model {
 	m.reason.SetStyles(st.TextArea)
 	m.reason.SetHeight(3)
 	m.reason.CharLimit = 4000
-	m.codes = textinput.New()
-	m.codes.Placeholder = "e.g. I10, Z87.39 (optional)"
-	m.codes.Prompt = "› "
-	m.codes.SetStyles(st.TextInput)
+	m.codes = newCodes(cfg.Codes, cfg.Now, st, keys)
 	m.docs = files.New(cfg.DocumentsDir, cfg.Confine, st, keys)
 	m.docs.SetInbox(cfg.InboxDir)
 	m.docs.SetSent(cfg.SentDocs)
@@ -123,7 +123,7 @@ func (m *Model) SetStyles(st *theme.Styles) {
 	m.from.SetStyles(st)
 	m.to.SetStyles(st)
 	m.reason.SetStyles(st.TextArea)
-	m.codes.SetStyles(st.TextInput)
+	m.codes.SetStyles(st)
 	m.docs.SetStyles(st)
 }
 
@@ -167,7 +167,7 @@ func (m Model) Input() state.ReferralInput {
 		Direction: m.direction,
 		FromEHRID: f.Key, FromName: f.Name, From: f.Info, ToEHRID: t.Key, ToName: t.Name, To: t.Info,
 		Priority: m.priority, Reason: m.reason.Value(),
-		DiagnosisCodes: SplitCodes(m.codes.Value()),
+		DiagnosisCodes: m.codes.Codes(),
 		Documents:      m.docs.Docs(),
 	}
 	return in
@@ -189,7 +189,7 @@ func (m *Model) SetInput(in state.ReferralInput) tea.Cmd {
 		m.priority = api.PriorityRoutine
 	}
 	m.reason.SetValue(in.Reason)
-	m.codes.SetValue(strings.Join(in.DiagnosisCodes, ", "))
+	m.codes.SetCodes(in.DiagnosisCodes)
 	m.docs.SetDocs(in.Documents)
 	m.errs = [fieldCount]string{}
 	m.notice = ""
@@ -208,7 +208,7 @@ func (m Model) firstEmpty() int {
 		FieldFrom:      m.from.Chosen().Empty(),
 		FieldTo:        m.to.Chosen().Empty(),
 		FieldReason:    strings.TrimSpace(m.reason.Value()) == "",
-		FieldCodes:     strings.TrimSpace(m.codes.Value()) == "",
+		FieldCodes:     len(m.codes.Codes()) == 0,
 		FieldDocuments: len(m.docs.Docs()) == 0,
 	}
 	for f, e := range empty {
@@ -283,11 +283,7 @@ func (m Model) key(msg tea.Msg) (Model, tea.Cmd) {
 			m.errs[FieldReason] = ""
 		}
 	case FieldCodes:
-		if key.Matches(kp, m.cfg.Keys.Choose) {
-			return m, m.move(1)
-		}
-		m.codes, cmd = m.codes.Update(msg)
-		m.errs[FieldCodes] = strings.Join(CodeErrors(m.codes.Value(), true), "\n")
+		return m.codesKey(msg)
 	case FieldDocuments:
 		m.docs.SetBase(baseSize(m.Input()))
 		m.docs, cmd = m.docs.Update(msg)

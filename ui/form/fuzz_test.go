@@ -5,47 +5,44 @@ import (
 	"strings"
 	"testing"
 
+	"refdesk/icd10"
 	"refdesk/state"
 	"refdesk/ui/picker"
+	"refdesk/ui/theme"
 )
 
-var didYouMean = regexp.MustCompile(`Did you mean (\S+)\?$`)
-
-// FuzzCodeErrors: codes are split without separators or blanks; a valid
-// code is also a valid prefix; a value is error-free when finished exactly
-// when every code is valid; while typing only the last code may be
-// spared; every message names the code, and a suggestion is a valid code.
-func FuzzCodeErrors(f *testing.F) {
-	for _, s := range []string{"I10", "i10, z87.39", "Z8739", "U07.1", "S72.001A;E11.9 ", "A0", "E11.", "I10,,", "\x1b[2J", "ß1.0", "A1B.12345", "Z87 39"} {
+// FuzzCodesField: whatever is typed into the codes field and left, every
+// code chosen is a billable code of the set, canonical, and nothing typed
+// is lost: each word is chosen or still in the input, with a message.
+func FuzzCodesField(f *testing.F) {
+	for _, s := range []string{"I10", "i10, z87.39", "Z8739", "U07.1", "S72.001A;E11.9 ", "A0", "E11.", "I10,,", "\x1b[2J", "ß1.0", "A1B.12345", "Z87 39", "I42.0 I1O", "essential hyp"} {
 		f.Add(s)
 	}
+	st := theme.New(true, true)
+	keys := theme.DefaultKeys()
+	set := icd10.Embedded()
 	f.Fuzz(func(t *testing.T, value string) {
-		codes := SplitCodes(value)
-		invalid := 0
-		for _, c := range codes {
-			if c == "" || strings.ContainsAny(c, ",; \t\n") {
-				t.Fatalf("SplitCodes(%q) gave %q", value, c)
-			}
-			if ValidCode(c) && !Partial(c) {
-				t.Fatalf("%q is valid but not a valid prefix", c)
-			}
-			if !ValidCode(c) {
-				invalid++
+		c := newCodes(set, nil, &st, &keys)
+		c.input.SetValue(value)
+		msg := c.leave()
+		for _, code := range c.chosen {
+			if got, ok := set.Lookup(code); !ok || !got.Billable || got.Code != code {
+				t.Fatalf("%q: chose %q", value, code)
 			}
 		}
-		final, typing := CodeErrors(value, false), CodeErrors(value, true)
-		if len(final) != invalid {
-			t.Fatalf("%q: %d messages for %d invalid codes", value, len(final), invalid)
+		if strings.TrimSpace(c.Query()) != "" && msg == "" {
+			t.Fatalf("%q: %q left in the input without a message", value, c.Query())
 		}
-		if len(typing) != len(final) && len(typing) != len(final)-1 {
-			t.Fatalf("%q: typing spares more than the last code (%d vs %d)", value, len(typing), len(final))
-		}
-		for _, m := range final {
-			if m == "" || !strings.Contains(m, "is not an ICD-10 code") {
-				t.Fatalf("message %q", m)
+		if len(SplitCodes(value)) != len(c.chosen)+len(SplitCodes(c.Query())) && allCodes(value) {
+			// A repeated code is chosen once.
+			seen := map[string]bool{}
+			for _, w := range SplitCodes(value) {
+				if got, err := set.Check(w); err == nil {
+					seen[got] = true
+				}
 			}
-			if s := didYouMean.FindStringSubmatch(m); s != nil && !ValidCode(s[1]) {
-				t.Fatalf("suggested %q is not valid", s[1])
+			if len(seen) != len(c.chosen) {
+				t.Fatalf("%q: chose %v, input %q", value, c.chosen, c.Query())
 			}
 		}
 	})

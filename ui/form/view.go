@@ -67,6 +67,8 @@ func (m Model) fieldBlock(f, w, height int) string {
 		if focused {
 			label += st.Muted.Render(" — " + m.patient.Title())
 		}
+	case FieldCodes:
+		label += m.codes.title()
 	}
 	errText := ""
 	if m.errs[f] != "" {
@@ -143,14 +145,10 @@ func (m Model) body(f, w, h int) string {
 		}
 		return lines[0]
 	case FieldCodes:
-		chips := m.codeChips()
 		if focused {
-			return m.codes.View() + "\n" + chips
+			return m.codes.view(w, h)
 		}
-		if chips == "" {
-			return st.Muted.Render("— none —")
-		}
-		return chips
+		return m.codes.summary()
 	case FieldDocuments:
 		if !focused {
 			docs := m.docs.Docs()
@@ -167,24 +165,6 @@ func (m Model) body(f, w, h int) string {
 		return m.docs.View(w, true)
 	}
 	return ""
-}
-
-// codeChips lists the codes typed, each marked ok or not, in words.
-func (m Model) codeChips() string {
-	st := m.cfg.Styles
-	codes := SplitCodes(m.codes.Value())
-	var out []string
-	for i, c := range codes {
-		switch {
-		case ValidCode(c):
-			out = append(out, st.OK.Render(theme.Clean(c)+" ✓"))
-		case i == len(codes)-1 && Partial(c) && m.focus == FieldCodes:
-			out = append(out, st.Muted.Render(theme.Clean(c)+" …"))
-		default:
-			out = append(out, st.Error.Render(theme.Clean(c)+" ✗ not ICD-10"))
-		}
-	}
-	return strings.Join(out, "  ")
 }
 
 // radio draws options with the chosen one marked by (•) and its word, so

@@ -5,9 +5,27 @@ import (
 
 	"charm.land/lipgloss/v2"
 
+	"refdesk/icd10"
 	"refdesk/state"
 	"refdesk/ui/theme"
 )
+
+// codesText is the codes with their descriptions, from the store's code
+// set (a *state.Desk has one) or the embedded one.
+func (m Model) codesText(codes []string) string {
+	set := icd10.Embedded()
+	if s, ok := m.store.(interface{ Codes() *icd10.Set }); ok {
+		set = s.Codes()
+	}
+	parts := make([]string, len(codes))
+	for i, c := range codes {
+		parts[i] = theme.Clean(c)
+		if d := set.Describe(c); d != "" {
+			parts[i] += " (" + theme.Clean(d) + ")"
+		}
+	}
+	return strings.Join(parts, ", ")
+}
 
 // detailView shows everything about one referral and its transitions.
 func (m Model) detailView() string {
@@ -29,7 +47,7 @@ func (m Model) detailView() string {
 	field("To", theme.Clean(r.ToLine()))
 	field("Priority", theme.Clean(r.Priority))
 	field("Reason", theme.CleanLines(r.Reason))
-	field("Diagnosis codes", theme.Clean(strings.Join(r.DiagnosisCodes, ", ")))
+	field("Diagnosis codes", m.codesText(r.DiagnosisCodes))
 	var docs []string
 	for _, d := range r.Documents {
 		docs = append(docs, theme.Clean(d.Name))
