@@ -16,7 +16,7 @@ targets=(
   ./api/:FuzzWebhookHandler
   ./api/:FuzzReferralRequest
   ./api/:FuzzWireReferralValidate
-  ./ui/form/:FuzzCodeErrors
+  ./ui/form/:FuzzCodesField
   ./ui/form/:FuzzPatientDOB
   ./ui/picker/:FuzzParseDate
   ./textsafe/:FuzzClean

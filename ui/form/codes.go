@@ -112,6 +112,12 @@ func (c *codesField) SetCodes(codes []string) {
 	c.search()
 }
 
+// clear empties the input (Esc), keeping the codes chosen.
+func (c *codesField) clear() {
+	c.input.SetValue("")
+	c.search()
+}
+
 func (c *codesField) add(code string) {
 	for _, have := range c.chosen {
 		if have == code {

@@ -155,3 +155,17 @@ func TestCodesSetOutOfDate(t *testing.T) {
 		t.Fatalf("no warning after 2027-10-01:\n%s", v)
 	}
 }
+
+func TestCodesEscClearsTheSearch(t *testing.T) {
+	h := codesHarness(t, fy2027)
+	h.d.Type("i10")
+	h.d.Press("enter")
+	h.d.Type("hypert")
+	if !h.m.HasQuery() {
+		t.Fatal("the codes search is not a query Esc clears")
+	}
+	h.d.Run(h.m.ClearQuery())
+	if h.codes() != "I10" || h.m.codes.Query() != "" || strings.Contains(h.view(), "matches") {
+		t.Fatalf("after Esc: %q %q", h.codes(), h.m.codes.Query())
+	}
+}

@@ -77,7 +77,7 @@ func (c codesField) view(width, height int) string {
 			count = "Backspace removes the last · " + count
 		}
 	case len(c.suggest) > 0:
-		count = "no code starts so · did you mean"
+		count = "not a code · did you mean:"
 	case c.res.Total > 0:
 		count = plural(c.res.Total, "match")
 	}

@@ -73,6 +73,9 @@ func (m *Model) ClearQuery() tea.Cmd {
 	case FieldTo:
 		m.to.SetQuery("")
 		return m.to.Refresh()
+	case FieldCodes:
+		m.codes.clear()
+		m.errs[FieldCodes] = ""
 	}
 	return nil
 }
@@ -86,6 +89,8 @@ func (m Model) HasQuery() bool {
 		return m.from.Query() != ""
 	case FieldTo:
 		return m.to.Query() != ""
+	case FieldCodes:
+		return m.codes.Query() != ""
 	}
 	return false
 }
