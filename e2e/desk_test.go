@@ -99,14 +99,14 @@ func fillForm(term terminal, r referral) chosen {
 
 	if r.Codes != "" {
 		term.Type(r.Codes)
-		var ok []string
-		for _, code := range strings.Split(r.Codes, ",") {
-			ok = append(ok, strings.TrimSpace(code)+" ✓")
-		}
-		term.WaitText(step, ok...)
+		term.WaitText(step, "› "+r.Codes)
 	}
-	term.Press("tab")
+	term.Press("tab") // leaving the field adds the codes typed
 	term.WaitText(step, "▶ Documents")
+	if r.Codes != "" {
+		first := strings.TrimSpace(strings.Split(r.Codes, ",")[0])
+		term.WaitText(step, "Diagnosis codes — ICD-10-CM FY2027: "+first+" ")
+	}
 	if r.Document != "" {
 		// The field opened the file picker in the documents folder.
 		term.WaitText(step, "Folder:", r.Document)
