@@ -19,7 +19,14 @@ type index struct {
 	byRank    []uint32 // rank -> entry
 	first     []uint32 // rank -> the word id of its description's first word
 	nBillable int      // ranks below this are billable
+	common    bitset   // ranks of commonCodes
 }
+
+// commonCodes are among the diagnoses most often on an outpatient referral.
+// A search by words lists them first among equals, so "hypertension" finds
+// I10 and "diabetes" E11.9 on top. (A code missing from a set is skipped.)
+const commonCodes = "I10 E11.9 E78.5 E78.2 E03.9 E55.9 E66.9 F32.9 F32.A F41.1 F41.9 G47.33 I25.10 " +
+	"I48.91 J06.9 J44.9 J45.909 K21.9 M54.50 N39.0 R07.9 R10.9 R51.9 Z00.00 Z00.01 Z23"
 
 // tokens calls f with each word of s (a run of letters and digits), lower
 // cased into buf, and its byte offset in s.
@@ -76,6 +83,16 @@ func (d *data) build() {
 		count[k]++
 	}
 	ix.nBillable = d.billable
+	rankOf := make([]uint32, n)
+	for r, e := range ix.byRank {
+		rankOf[e] = uint32(r)
+	}
+	ix.common = newBitset(n)
+	for _, c := range strings.Fields(commonCodes) {
+		if i, ok := d.find(c); ok {
+			ix.common.set(rankOf[i])
+		}
+	}
 
 	// First pass: number words as they come, and keep each rank's words.
 	vocab := newVocab()

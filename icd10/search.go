@@ -194,11 +194,11 @@ func (d *data) searchWords(q string, limit int) Result {
 			d.addWords(exact[i], spans[i].lo, spans[i].lo+1)
 		}
 	}
-	// Buckets by (billable, whole words matched, starts with the first
-	// term); within a bucket, rank order, so the first few of each are its
-	// best.
+	// Buckets by (billable, whole words matched, a common code, starts
+	// with the first term); within a bucket, rank order, so the first few
+	// of each are its best.
 	k := len(ts)
-	buckets := make([][]uint32, 2*(k+1)*2)
+	buckets := make([][]uint32, 2*(k+1)*2*2)
 	res := Result{}
 	for w, word := range cand {
 		for word != 0 {
@@ -220,7 +220,11 @@ func (d *data) searchWords(q string, limit int) Result {
 			if int(r) >= d.nBillable {
 				paid = 1
 			}
-			bk := (paid*(k+1)+(k-whole))*2 + starts
+			rare := 1
+			if d.common.has(r) {
+				rare = 0
+			}
+			bk := ((paid*(k+1)+(k-whole))*2+rare)*2 + starts
 			if len(buckets[bk]) < limit {
 				buckets[bk] = append(buckets[bk], r)
 			}
