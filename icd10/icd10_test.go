@@ -99,6 +99,9 @@ func TestSearchWords(t *testing.T) {
 		"type 2 diabetes without": "E11.9",
 		"lynch":                   "QA1.71",
 		"t2dm without compl":      "E11.9",
+		"hypertension":            "I10", // common codes first among equals
+		"diabetes":                "E11.9",
+		"chest pain":              "R07.9",
 	} {
 		r := s.Search(q, 10)
 		if len(r.Matches) == 0 || r.Matches[0].Code.Code != top {
