@@ -99,7 +99,7 @@ func runSubmit(cio IO, args []string) int {
 			var ce *state.CheckError
 			if errors.As(err, &ce) && ce.Field == "codes" {
 				// Name the referral even when the file holds one.
-				return fail(ExitUsage, "referral %d: diagnosis_codes: %v Nothing was sent.", i+1, err)
+				return fail(ExitUsage, "referral %d: diagnosis_codes: %s Nothing was sent.", i+1, clean(err.Error()))
 			}
 			return fail(ExitUsage, "%s%v", itemPrefix(i, len(inputs)), err)
 		}

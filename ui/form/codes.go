@@ -173,7 +173,7 @@ func (c *codesField) commit() []string {
 	for _, w := range SplitCodes(q) {
 		got, err := c.set.Check(w)
 		if err != nil {
-			rest, msgs = append(rest, w), append(msgs, err.Error())
+			rest, msgs = append(rest, w), append(msgs, theme.Clean(err.Error()))
 			continue
 		}
 		c.add(got)
@@ -204,7 +204,7 @@ func (c *codesField) enter() (msg string, done bool) {
 		} else if c.announced != q {
 			c.announced = q
 			c.cursorToBillable()
-			return err.Error(), false
+			return theme.Clean(err.Error()), false
 		}
 	}
 	if c.rowCount() == 0 {
@@ -243,7 +243,11 @@ func (c *codesField) leave() string {
 	q := strings.TrimSpace(c.input.Value())
 	if q != "" && !allCodes(q) {
 		if _, err := c.set.Check(q); err != nil {
-			msgs = append(msgs, err.Error()+" Or press Enter to add the highlighted code.")
+			msg := theme.Clean(err.Error())
+			if c.rowCount() > 0 {
+				msg += " Or press Enter to add the highlighted code."
+			}
+			msgs = append(msgs, msg)
 		}
 	}
 	return strings.Join(msgs, "\n")

@@ -169,3 +169,13 @@ func TestCodesEscClearsTheSearch(t *testing.T) {
 		t.Fatalf("after Esc: %q %q", h.codes(), h.m.codes.Query())
 	}
 }
+
+func TestCodesHostilePaste(t *testing.T) {
+	h := codesHarness(t, fy2027)
+	h.d.Send(tea.PasteMsg{Content: "\x1b[2J\x1b]0;owned\x07 I10"})
+	h.d.Press("enter")
+	h.d.Press("tab")
+	if v := h.m.View(); strings.Contains(v, "\x1b[2J") || strings.Contains(v, "\x1b]0;") {
+		t.Fatalf("an escape sequence pasted reaches the screen: %q", v)
+	}
+}
