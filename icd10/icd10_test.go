@@ -169,3 +169,25 @@ func TestCodePrefix(t *testing.T) {
 		}
 	}
 }
+
+// Sessions share one set: the first uses may come at once.
+func TestConcurrentFirstUse(t *testing.T) {
+	s := newLazy(EmbeddedYear, "embedded", func() (string, error) { return gunzip(embeddedFY2027) })
+	done := make(chan string, 4)
+	for i := 0; i < 4; i++ {
+		go func() {
+			if i%2 == 0 {
+				r := s.Search("essential hyper", 5)
+				done <- r.Matches[0].Code.Code
+				return
+			}
+			c, _ := s.Check("i10")
+			done <- c
+		}()
+	}
+	for i := 0; i < 4; i++ {
+		if got := <-done; got != "I10" {
+			t.Fatalf("got %q", got)
+		}
+	}
+}

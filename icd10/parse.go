@@ -80,7 +80,6 @@ func parseTSV(blob string) (*data, error) {
 	if len(blob) > math.MaxUint32 {
 		return nil, &LineError{Line: len(d.entries), Msg: "file too large"}
 	}
-	d.build()
 	return d, nil
 }
 

@@ -160,6 +160,7 @@ func (d *data) searchWords(q string, limit int) Result {
 	if len(ts) == 0 || len(d.entries) == 0 {
 		return Result{}
 	}
+	d.indexed.Do(d.build)
 	n := len(d.entries)
 	type span struct{ lo, hi int }
 	spans := make([]span, len(ts))

@@ -140,11 +140,13 @@ type entry struct {
 }
 
 // data is a parsed set. Entries are in code order; index holds the word
-// index for search.
+// index for search, built on the first search by words (a check or a
+// lookup does not need it).
 type data struct {
 	blob     string
 	entries  []entry
 	billable int
+	indexed  sync.Once
 	index
 }
 
