@@ -20,7 +20,7 @@ func TestCodesFoundByWordsAreSentWithDescriptions(t *testing.T) {
 	e.d.Press("shift+tab") // back to Diagnosis codes
 	e.d.Type("I42.0")
 	e.d.Press("ctrl+s") // a category: refused, the field focused, nothing sent
-	e.waitView("Fix the marked fields: Diagnosis codes first.", "✗ I42.0 is a category; choose one of its codes: I42.00,")
+	e.waitView("the cursor is on Diagnosis codes", "✗ I42.0 is a category; choose one of its codes: I42.00,")
 	if e.m.form.Focus() != form.FieldCodes || e.sb.Stats().Referrals != 0 {
 		t.Fatal("a referral left with a category for a code")
 	}
