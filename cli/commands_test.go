@@ -43,7 +43,8 @@ func writeFile(t *testing.T, name, body string) string {
 func TestSubmitWaitCompletedByPolling(t *testing.T) {
 	sb, env := externalSandbox(t, sandbox.Options{FailureRate: sandbox.Rate(0), DelayMin: 50e6, DelayMax: 100e6})
 	file := writeFile(t, "ref.json", pageExample)
-	code, out, errs := run(t, env, "submit", "--wait", "--timeout", "30s", "--json", file)
+	// Flags after the file, as the README writes it.
+	code, out, errs := run(t, env, "submit", file, "--wait", "--timeout", "30s", "--json")
 	if code != ExitOK {
 		t.Fatalf("exit %d, stderr %q, stdout %q", code, errs, out)
 	}

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -113,7 +114,7 @@ refused the credentials.
 }
 
 // newFlags makes a subcommand's flag set whose --help prints to stdout and
-// whose errors say what to do.
+// whose errors say what to do. Every command also takes --version.
 func newFlags(cio IO, name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(cio.Stderr)
@@ -123,17 +124,74 @@ func newFlags(cio IO, name, synopsis string) *flag.FlagSet {
 		fs.PrintDefaults()
 		fs.SetOutput(cio.Stderr)
 	}
+	fs.Var(&versionFlag{w: cio.Stdout}, "version", "print refdesk's version and exit")
 	return fs
 }
 
-// parse parses args; done reports that the command must return code now
-// (help was asked for, or the flags were wrong).
+// versionFlag is --version: a boolean that remembers where to print.
+type versionFlag struct {
+	w   io.Writer
+	set bool
+}
+
+func (v *versionFlag) String() string {
+	if v == nil || !v.set {
+		return "false"
+	}
+	return "true"
+}
+
+func (v *versionFlag) Set(s string) error {
+	b, err := strconv.ParseBool(s)
+	v.set = b
+	return err
+}
+
+func (v *versionFlag) IsBoolFlag() bool { return true }
+
+// parse parses args the way people type them: flags may come before,
+// between or after the arguments (`submit referral.json --wait`); a lone
+// "--" ends the flags, so a file named "-x" can still be given after it.
+// Afterwards fs.Args() holds the arguments in their order. done reports
+// that the command must return code now (help or the version was asked
+// for, or the flags were wrong).
 func parse(fs *flag.FlagSet, args []string) (code int, done bool) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return ExitOK, true
+			}
+			return ExitUsage, true
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			positional = append(positional, rest...)
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+	// Leave the arguments in fs.Args() for the command.
+	_ = fs.Parse(append([]string{"--"}, positional...))
+	if f := fs.Lookup("version"); f != nil {
+		if v, ok := f.Value.(*versionFlag); ok && v.set {
+			fmt.Fprintf(v.w, "refdesk %s\n", Version)
 			return ExitOK, true
 		}
-		return ExitUsage, true
 	}
 	return 0, false
+}
+
+// noArgs refuses arguments to a command that takes none, naming the first.
+func noArgs(cio IO, fs *flag.FlagSet) (code int, done bool) {
+	if fs.NArg() == 0 {
+		return 0, false
+	}
+	fmt.Fprintf(cio.Stderr, "refdesk %s: unexpected argument %q: this command takes only flags (see refdesk %s --help)\n",
+		fs.Name(), fs.Arg(0), fs.Name())
+	return ExitUsage, true
 }

@@ -46,6 +46,56 @@ func TestHelpAndVersion(t *testing.T) {
 	}
 }
 
+func TestFlagsBeforeAndAfterArguments(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		wait bool
+		rest []string
+	}{
+		{[]string{"--wait", "a.json"}, true, []string{"a.json"}},
+		{[]string{"a.json", "--wait"}, true, []string{"a.json"}},
+		{[]string{"a.json", "--timeout", "3s", "b.json", "--wait"}, true, []string{"a.json", "b.json"}},
+		{[]string{"-", "--wait"}, true, []string{"-"}},
+		{[]string{"a.json", "--", "--wait"}, false, []string{"a.json", "--wait"}},
+		{[]string{"a.json"}, false, []string{"a.json"}},
+	} {
+		var out bytes.Buffer
+		fs := newFlags(IO{Stdout: &out, Stderr: &out}, "submit", "submit")
+		wait := fs.Bool("wait", false, "")
+		fs.Duration("timeout", 0, "")
+		if code, done := parse(fs, tc.args); done {
+			t.Fatalf("%q: done with code %d: %s", tc.args, code, out.String())
+		}
+		if *wait != tc.wait || strings.Join(fs.Args(), " ") != strings.Join(tc.rest, " ") {
+			t.Errorf("%q: wait %v args %q, want %v %q", tc.args, *wait, fs.Args(), tc.wait, tc.rest)
+		}
+	}
+}
+
+func TestVersionOnEveryCommand(t *testing.T) {
+	for _, c := range commands() {
+		for _, args := range [][]string{{c.name, "--version"}, {c.name, "x", "--version"}} {
+			if c.name != "submit" && len(args) == 3 {
+				args = []string{c.name, "--data-dir", t.TempDir(), "--version"}
+				if c.name == "sandbox" {
+					args = []string{c.name, "--seed", "2", "--version"}
+				}
+			}
+			code, out, errs := run(t, nil, args...)
+			if code != ExitOK || strings.TrimSpace(out) != "refdesk "+Version {
+				t.Errorf("%q: code %d, stdout %q, stderr %q", args, code, out, errs)
+			}
+		}
+	}
+}
+
+func TestArgumentToCommandWithoutArguments(t *testing.T) {
+	code, _, errs := run(t, nil, "sync", "providers")
+	if code != ExitUsage || !strings.Contains(errs, `unexpected argument "providers"`) {
+		t.Fatalf("code %d, stderr %q", code, errs)
+	}
+}
+
 func TestSubcommandHelpShowsNoSecrets(t *testing.T) {
 	for _, c := range commands() {
 		code, out, errs := run(t, secretEnv, c.name, "--help")

@@ -23,6 +23,9 @@ func runTUI(cio IO, args []string) int {
 	if code, done := parse(fs, args); done {
 		return code
 	}
+	if code, done := noArgs(cio, fs); done {
+		return code
+	}
 	if err := cfg.loadFiles(fs, cio.Env); err != nil {
 		fmt.Fprintf(cio.Stderr, "refdesk: %v\n", err)
 		return ExitUsage

@@ -94,6 +94,9 @@ func runSandbox(cio IO, args []string) int {
 	if code, done := parse(fs, args); done {
 		return code
 	}
+	if code, done := noArgs(cio, fs); done {
+		return code
+	}
 	so, err := sf.options()
 	if err != nil {
 		fmt.Fprintf(cio.Stderr, "refdesk sandbox: %v\n", err)

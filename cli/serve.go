@@ -41,6 +41,9 @@ func runServe(cio IO, args []string) int {
 	if code, done := parse(fs, args); done {
 		return code
 	}
+	if code, done := noArgs(cio, fs); done {
+		return code
+	}
 	fail := func(code int, format string, a ...any) int {
 		fmt.Fprintf(cio.Stderr, "refdesk serve: "+format+"\n", a...)
 		return code

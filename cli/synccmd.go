@@ -58,6 +58,9 @@ func runSync(cio IO, args []string) int {
 	if code, done := parse(fs, args); done {
 		return code
 	}
+	if code, done := noArgs(cio, fs); done {
+		return code
+	}
 	if err := cfg.loadFiles(fs, cio.Env); err != nil {
 		fmt.Fprintf(cio.Stderr, "refdesk sync: %v\n", err)
 		return ExitUsage
