@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"os"
 	"os/user"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
+	"refdesk/state"
 	"refdesk/ui"
 )
 
@@ -19,6 +21,7 @@ func runTUI(cio IO, args []string) int {
 	cfg.bindFlags(fs)
 	docs := fs.String("documents-dir", lookup(cio.Env, "REFDESK_DOCUMENTS_DIR"), "folder the document picker opens in, e.g. where the scanner writes (env REFDESK_DOCUMENTS_DIR; default: the current folder)")
 	webhookAddr := fs.String("webhook-addr", "", "receive Cobalt's webhooks here too (needs a public address and COBALT_WEBHOOK_SECRET); without it completion comes by polling")
+	syncEvery := fs.Duration("sync-every", 6*time.Hour, "sync the directories in the background when the oldest is this old (0: only the first sync and ctrl+r)")
 	sf := bindSandboxFlags(fs)
 	if code, done := parse(fs, args); done {
 		return code
@@ -48,11 +51,11 @@ func runTUI(cio IO, args []string) int {
 		return backendExit(err)
 	}
 	defer b.Close()
-	if err := initialSync(ctx, b, cio); err != nil {
-		fmt.Fprintf(cio.Stderr, "refdesk: %v\n", err)
-		return backendExit(err)
-	}
-	go b.desk.Reconcile(ctx)
+	// The desk starts even when Cobalt is unreachable: the directories are
+	// synced in the background, and the header says how that goes.
+	bgCtx, stopBg := context.WithCancel(context.Background())
+	bgDone := b.desk.Start(bgCtx, state.RunOptions{SyncEvery: *syncEvery})
+	defer func() { stopBg(); <-bgDone }()
 
 	m := ui.New(ui.Session{
 		Desk: b.desk, User: osUser(cio.Env), Account: b.account(), Sandbox: b.sandbox != nil,

@@ -16,6 +16,7 @@ import (
 
 	"refdesk/api"
 	"refdesk/serve"
+	"refdesk/state"
 	"refdesk/ui"
 )
 
@@ -36,6 +37,7 @@ func runServe(cio IO, args []string) int {
 	idle := fs.Duration("idle-timeout", 30*time.Minute, "end a session after no typing for this long (its draft is kept)")
 	memLimit := fs.Int("memory-limit-mb", 200, "soft limit on the server's memory: the Go runtime collects harder as it nears it (0: none; GOMEMLIMIT overrides)")
 	uploads := fs.Bool("uploads", true, "accept files sent with scp -O FILE user@server: into DOCUMENTS-DIR/inbox/USER/ (uploads only; false turns them off)")
+	syncEvery := fs.Duration("sync-every", 6*time.Hour, "sync the directories in the background when the oldest is this old, with jitter (0: only the first sync and ctrl+r)")
 	useSandbox := fs.Bool("sandbox", false, "run on the embedded sandbox (synthetic data), whatever credentials are set")
 	sf := bindSandboxFlags(fs)
 	if code, done := parse(fs, args); done {
@@ -112,10 +114,11 @@ func runServe(cio IO, args []string) int {
 		return fail(backendExit(err), "%v", err)
 	}
 	defer b.Close()
-	if err := initialSync(ctx, b, cio); err != nil {
-		return fail(backendExit(err), "%v", err)
-	}
-	go b.desk.Reconcile(ctx)
+	// Cobalt unreachable or refusing the credentials does not stop the
+	// server: the background jobs retry, and the desks show why.
+	bgCtx, stopBg := context.WithCancel(context.Background())
+	bgDone := b.desk.Start(bgCtx, state.RunOptions{SyncEvery: *syncEvery})
+	defer func() { stopBg(); <-bgDone }()
 
 	srv, err := serve.New(serve.Options{
 		HostKeyPath:    filepath.Join(cfg.DataDir, "ssh_host_ed25519_key"),

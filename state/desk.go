@@ -2,9 +2,12 @@ package state
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"errors"
+	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -116,6 +119,16 @@ type Desk struct {
 	wmu        sync.Mutex
 	syncMu     sync.Mutex  // one Sync at a time
 	reconciler atomic.Bool // one Reconcile at a time
+
+	// Across processes (see Run): the change feed, the leases, this
+	// desk's name in both, and what the background jobs found.
+	feed       ChangeFeed
+	leaser     Leaser
+	origin     string
+	background atomic.Bool
+	syncStatus atomic.Pointer[SyncStatus]
+	reach      atomic.Int32 // 0 unknown, 1 Cobalt answered, 2 it did not
+	syncing    atomic.Int32 // syncs under way in this process
 }
 
 // Open opens (creating and migrating) the store, loads the indexes from the
@@ -130,10 +143,13 @@ func Open(ctx context.Context, opt Options) (*Desk, error) {
 		return nil, err
 	}
 	d := &Desk{opt: opt, st: st, log: opt.Logger, client: opt.Client, hub: newHub(subscriberBuffer),
-		idx: make(map[Directory]*Index)}
+		idx: make(map[Directory]*Index), origin: newOrigin()}
+	d.feed = &sqliteFeed{st: st, interval: 200 * time.Millisecond, now: opt.Now}
+	d.leaser = &sqliteLeaser{st: st, now: opt.Now}
 	for _, dir := range directories {
 		d.idx[dir] = NewIndex(nil)
 	}
+	d.loadSyncStatus(ctx)
 	if opt.ReadOnly {
 		return d, nil
 	}
@@ -156,6 +172,14 @@ func Open(ctx context.Context, opt Options) (*Desk, error) {
 		d.log.Warn("recent choices not restored", "err", err.Error())
 	}
 	return d, nil
+}
+
+// newOrigin names a Desk uniquely among the processes sharing a store.
+func newOrigin() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d/%x", host, os.Getpid(), b)
 }
 
 // CauseInterrupted is the cause recorded for a referral found in Submitting
@@ -249,6 +273,9 @@ func (d *Desk) writeAndPublish(ctx context.Context, changed *[]int64, fn func(tx
 				continue
 			}
 			seen[id] = true
+			if err := d.note(ctx, tx, FeedReferral, id); err != nil {
+				return err
+			}
 			r, err := getReferral(ctx, tx, id)
 			if err != nil {
 				return err

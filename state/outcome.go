@@ -10,7 +10,7 @@ import (
 
 // Reasons recorded when the POST did not end in Processing.
 const (
-	ReasonNotSent = "Cobalt could not be reached, so nothing was sent. Send it again when the connection is back."
+	ReasonNotSent = "Not sent — Cobalt unreachable. It waits in the outbox and goes by itself, once, as soon as Cobalt answers."
 	ReasonUnknown = "The request was sent but no answer came back, so it may have been created. " +
 		"refdesk is checking with Cobalt; do not send it again."
 )

@@ -115,6 +115,30 @@ CREATE TABLE drafts_held (
 );
 CREATE INDEX drafts_held_user ON drafts_held(user, id);
 `,
+	// 3: running like a server (issue 15): the change feed other processes
+	// follow, the leases that keep one reconciler per store, and the
+	// automatic sync's last failure.
+	`
+CREATE TABLE changes (
+	id     INTEGER PRIMARY KEY AUTOINCREMENT,
+	at     INTEGER NOT NULL,
+	origin TEXT NOT NULL,
+	kind   TEXT NOT NULL,
+	ref    INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE leases (
+	name       TEXT PRIMARY KEY,
+	holder     TEXT NOT NULL,
+	expires_at INTEGER NOT NULL
+);
+CREATE TABLE sync_state (
+	id        INTEGER PRIMARY KEY CHECK (id = 1),
+	error     TEXT NOT NULL DEFAULT '',
+	auth      INTEGER NOT NULL DEFAULT 0,
+	failed_at INTEGER NOT NULL DEFAULT 0,
+	next_try  INTEGER NOT NULL DEFAULT 0
+);
+`,
 }
 
 // migrate brings the schema up to date, one transaction per version. The

@@ -41,6 +41,8 @@ func (d *Desk) syncAll(ctx context.Context, progress func(SyncProgress)) (SyncRe
 	}
 	d.syncMu.Lock()
 	defer d.syncMu.Unlock()
+	d.syncing.Add(1)
+	defer d.syncing.Add(-1)
 	start := d.now()
 	report := func(dir Directory, done, total int) {
 		if progress != nil {
@@ -120,6 +122,13 @@ func (d *Desk) syncAll(ctx context.Context, progress func(SyncProgress)) (SyncRe
 				return err
 			}
 			rep.Counts[dir], rep.Changed[dir], same[dir] = sw.count, sw.changed, sw.same
+		}
+		// Every process reloads its indexes; a recorded failure is over.
+		if err := d.note(ctx, tx, FeedDirectories, 0); err != nil {
+			return err
+		}
+		if err := d.setSyncStatus(ctx, tx, SyncStatus{}); err != nil {
+			return err
 		}
 		return audit(ctx, tx, now, "refdesk", "sync",
 			fmt.Sprintf("providers %d, referring providers %d, patients %d",
@@ -219,6 +228,9 @@ func (d *Desk) FindPatientsRemote(ctx context.Context, q api.PatientQuery) ([]ap
 	d.syncMu.Lock() // not while a sync replaces the same table
 	defer d.syncMu.Unlock()
 	if err := d.st.write(ctx, func(tx *sql.Tx) error {
+		if err := d.note(ctx, tx, FeedDirectories, 0); err != nil {
+			return err
+		}
 		return insertRows(ctx, tx, Patients, dedupe(rows), true)
 	}); err != nil {
 		return pts, fmt.Errorf("saving found patients: %w", err)

@@ -69,9 +69,13 @@ type Model struct {
 	// Directory sync.
 	syncedAt  time.Time
 	syncKnown bool // syncedAt has been read (until then the header says nothing of it)
-	syncing   bool
-	syncProg  state.SyncProgress
-	syncCh    chan tea.Msg
+	// syncStatus is the automatic sync's last failure; syncBg that the
+	// process syncs in the background now (both reread with the clock).
+	syncStatus state.SyncStatus
+	syncBg     bool
+	syncing    bool
+	syncProg   state.SyncProgress
+	syncCh     chan tea.Msg
 }
 
 func newModel(s Session) *Model {
@@ -169,7 +173,7 @@ type clockMsg time.Time
 
 // clock redraws the header's "synced … ago" now and then.
 func (m *Model) clock() tea.Cmd {
-	return tea.Tick(5*time.Second, func(t time.Time) tea.Msg { return clockMsg(t) })
+	return tea.Tick(2*time.Second, func(t time.Time) tea.Msg { return clockMsg(t) })
 }
 
 // Update routes messages: root keys first, then the focused component;
@@ -213,7 +217,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.restyle()
 		return nil
 	case clockMsg:
-		return m.clock()
+		return tea.Batch(m.clock(), m.loadSyncedAt(false))
 	case tea.KeyPressMsg:
 		cmd := m.keyPress(msg)
 		return tea.Batch(cmd, m.draftChanged())

@@ -11,8 +11,10 @@ import (
 )
 
 type syncedAtMsg struct {
-	at    time.Time
-	start bool // sync now if never synced
+	at     time.Time
+	start  bool             // sync now if never synced
+	status state.SyncStatus // the automatic sync's last failure, if any
+	bg     bool             // another part of the process is syncing now
 }
 
 type syncProgressMsg struct{ p state.SyncProgress }
@@ -29,9 +31,12 @@ func (m *Model) loadSyncedAt(start bool) tea.Cmd {
 	if d == nil {
 		return func() tea.Msg { return syncedAtMsg{} } // nothing was ever synced here
 	}
+	// A process that syncs in the background (serve, the local desk) does
+	// the first sync itself: the desk only shows how it goes.
+	start = start && !d.SyncsInBackground()
 	return func() tea.Msg {
 		at := d.DirectoriesSyncedAt()
-		return syncedAtMsg{at, start && at.IsZero()}
+		return syncedAtMsg{at, start && at.IsZero(), d.SyncStatus(), d.SyncingNow()}
 	}
 }
 
@@ -84,7 +89,12 @@ func waitSync(ch chan tea.Msg) tea.Cmd {
 func (m *Model) syncMsg(msg tea.Msg) (tea.Cmd, bool) {
 	switch msg := msg.(type) {
 	case syncedAtMsg:
-		m.syncedAt, m.syncKnown = msg.at, true
+		if msg.at.After(m.syncedAt) && m.syncKnown && !m.syncing {
+			cmd := m.form.Refresh() // the background sync brought new directories
+			m.syncedAt, m.syncStatus, m.syncBg = msg.at, msg.status, msg.bg
+			return cmd, true
+		}
+		m.syncedAt, m.syncKnown, m.syncStatus, m.syncBg = msg.at, true, msg.status, msg.bg
 		if msg.start {
 			return m.startSync(), true
 		}

@@ -150,11 +150,18 @@ func (m *Model) headerView() string {
 			}
 		}
 		parts = append(parts, st.Warn.Render(s+"…"))
+	case m.syncBg:
+		parts = append(parts, st.Warn.Render("syncing directories…"))
 	case !m.syncKnown:
 		// Not read yet (the first frame): saying "never synced" would be
 		// a false alarm on a desk that is up to date.
+	case m.syncedAt.IsZero() && m.syncStatus.Error != "":
+		parts = append(parts, st.Warn.Render("directories not synced yet — "+theme.Clean(m.syncStatus.Error)+"; next try "+m.until(m.syncStatus.NextTry)))
 	case m.syncedAt.IsZero():
 		parts = append(parts, st.Warn.Render("directories never synced")+" (ctrl+r syncs)")
+	case m.syncStatus.Error != "":
+		parts = append(parts, "synced "+ago(m.now().Sub(m.syncedAt))+" · "+
+			st.Warn.Render("last sync failed ("+theme.Clean(m.syncStatus.Error)+"), old directories kept; next try "+m.until(m.syncStatus.NextTry)))
 	default:
 		parts = append(parts, "synced "+ago(m.now().Sub(m.syncedAt))+" (ctrl+r syncs)")
 	}
@@ -170,6 +177,20 @@ func (m *Model) headerView() string {
 		parts = append(parts, c)
 	}
 	return ansi.Truncate(strings.Join(parts, " · "), m.width, "…")
+}
+
+// until says when t comes: "in 40 s", "in 3 min", "now".
+func (m *Model) until(t time.Time) string {
+	d := t.Sub(m.now())
+	switch {
+	case d < time.Second:
+		return "now"
+	case d < time.Minute:
+		return fmt.Sprintf("in %d s", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("in %d min", int(d.Minutes()+0.5))
+	}
+	return fmt.Sprintf("in %d h", int(d.Hours()+0.5))
 }
 
 func ago(d time.Duration) string {

@@ -1,0 +1,223 @@
+package state
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"refdesk/api"
+	"refdesk/api/sandbox"
+)
+
+// freeAddr is a loopback address nothing listens on (yet).
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// serveAt serves h on addr (retrying while the port is released) until the
+// returned stop is called.
+func serveAt(t *testing.T, addr string, h http.Handler) (stop func()) {
+	t.Helper()
+	var ln net.Listener
+	var err error
+	for i := 0; i < 100; i++ {
+		if ln, err = net.Listen("tcp", addr); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h}
+	go srv.Serve(ln)
+	stopped := false
+	stop = func() {
+		if !stopped {
+			stopped = true
+			srv.Close()
+		}
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+func smallSandbox() *sandbox.Server {
+	return sandbox.New(sandbox.Options{Patients: 50, ReferringProviders: 60, Providers: 10,
+		DelayMin: 5 * time.Millisecond, DelayMax: 20 * time.Millisecond, FailureRate: sandbox.Rate(0)})
+}
+
+func clientAt(addr string) *api.Client {
+	return api.New(api.Config{BaseURL: "http://" + addr + "/v1", ClientID: "sandbox", ClientSecret: "sandbox",
+		AccessToken: "sandbox", RetryBaseDelay: 5 * time.Millisecond})
+}
+
+var fastRun = RunOptions{RetryMin: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond,
+	Jitter: func() float64 { return 1 }}
+
+func startRun(t *testing.T, d *Desk, o RunOptions) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := d.Start(ctx, o)
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within %s: %s", within, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A desk opened while Cobalt refuses connections starts, says why the
+// directories are not synced, and syncs once Cobalt is there.
+func TestRunFirstSyncWaitsForCobalt(t *testing.T) {
+	addr := freeAddr(t)
+	d := openTest(t, Options{Client: clientAt(addr)})
+	startRun(t, d, fastRun)
+	eventually(t, 5*time.Second, "the sync status says Cobalt is unreachable", func() bool {
+		st := d.SyncStatus()
+		return strings.HasPrefix(st.Error, "Cobalt unreachable: ") && !st.NextTry.IsZero()
+	})
+	if ok, known := d.CobaltReachable(); ok || !known {
+		t.Errorf("CobaltReachable = %v, %v; want false, true", ok, known)
+	}
+	serveAt(t, addr, smallSandbox())
+	eventually(t, 5*time.Second, "the first sync completes", func() bool {
+		return !d.SyncedAt(Patients).IsZero() && d.SyncStatus().Error == "" && d.Index(Patients).Len() > 0
+	})
+}
+
+// Credentials refused are said plainly and retried slowly.
+func TestRunCredentialsRefusedRetriedSlowly(t *testing.T) {
+	addr := freeAddr(t)
+	serveAt(t, addr, smallSandbox())
+	c := api.New(api.Config{BaseURL: "http://" + addr + "/v1", ClientID: "wrong", ClientSecret: "wrong", AccessToken: "wrong"})
+	d := openTest(t, Options{Client: c})
+	o := fastRun
+	o.AuthRetry = time.Hour
+	startRun(t, d, o)
+	eventually(t, 5*time.Second, "the status says the credentials were refused", func() bool {
+		st := d.SyncStatus()
+		return st.Auth && strings.Contains(st.Error, "refused the credentials") && time.Until(st.NextTry) > 50*time.Minute
+	})
+}
+
+// A referral Not sent because Cobalt was down goes, once, when Cobalt
+// answers, even with two processes running the outbox.
+func TestOutboxSendsOnceWhenCobaltAnswers(t *testing.T) {
+	addr := freeAddr(t)
+	sb := smallSandbox()
+	stop := serveAt(t, addr, sb)
+	path := filepath.Join(t.TempDir(), "refdesk.db")
+	a := openTest(t, Options{Path: path, Client: clientAt(addr)})
+	b := openTest(t, Options{Path: path, Client: clientAt(addr)})
+	if _, err := a.Sync(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	r, err := a.Submit(context.Background(), "amy", sampleInput())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != NotSent || r.FailureReason != ReasonNotSent {
+		t.Fatalf("status %s reason %q", r.Status, r.FailureReason)
+	}
+	if n, _ := a.OutboxBacklog(context.Background()); n != 1 {
+		t.Fatalf("backlog %d, want 1", n)
+	}
+	startRun(t, a, fastRun)
+	startRun(t, b, fastRun)
+	time.Sleep(300 * time.Millisecond) // a few failed rounds while Cobalt is down
+	if got, _, _ := a.Get(context.Background(), r.ID); got.Status != NotSent {
+		t.Fatalf("sent while Cobalt was down: %s", got.Status)
+	}
+	serveAt(t, addr, sb)
+	got := waitFor(t, a, r.ID, 10*time.Second, func(r Referral) bool { return r.ReferralID != "" })
+	if got.Status == NotSent || got.Status == Failed {
+		t.Fatalf("status %s", got.Status)
+	}
+	time.Sleep(500 * time.Millisecond) // time for a second send, if there were one
+	if n := sb.Stats().Referrals; n != 1 {
+		t.Fatalf("the sandbox holds %d referrals, want 1", n)
+	}
+}
+
+// Another process's referral reaches this process's subscribers within a
+// second, and its sync reloads this process's indexes.
+func TestOtherProcessChangesReachThisOne(t *testing.T) {
+	addr := freeAddr(t)
+	serveAt(t, addr, smallSandbox())
+	path := filepath.Join(t.TempDir(), "refdesk.db")
+	a := openTest(t, Options{Path: path, Client: clientAt(addr)})
+	b := openTest(t, Options{Path: path, Client: clientAt(addr)})
+	startRun(t, a, RunOptions{SyncEvery: 0}) // a holds the lease: it syncs first
+	eventually(t, 5*time.Second, "a's first sync", func() bool { return a.Index(Patients).Len() > 0 })
+	if b.Index(Patients).Len() != 0 {
+		t.Fatal("b's index filled without a reload")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	startRun(t, b, RunOptions{})
+	// b reloads a's sync; a then sees b's referral.
+	if _, err := a.Sync(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, time.Second, "b's index reloaded after a's sync", func() bool { return b.Index(Patients).Len() > 0 })
+	asub := a.Subscribe(ctx)
+	start := time.Now()
+	r, err := b.Submit(context.Background(), "bob", sampleInput())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		select {
+		case c := <-asub:
+			if c.Referral.ID == r.ID {
+				if took := time.Since(start); took > time.Second {
+					t.Fatalf("took %s", took)
+				}
+				return
+			}
+		case <-time.After(time.Second):
+			t.Fatal("a did not hear of b's referral within 1s")
+		}
+	}
+}
+
+// The Cobalt lease moves to another process when its holder dies (a closed
+// store that never released it), within 10 s.
+func TestLeaseMovesWhenHolderDies(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "refdesk.db")
+	a := openTest(t, Options{Path: path})
+	b := openTest(t, Options{Path: path, Client: clientAt(freeAddr(t))})
+	ctx := context.Background()
+	if ok, err := a.leaser.Acquire(ctx, LeaseCobalt, a.Origin(), 6*time.Second); !ok || err != nil {
+		t.Fatalf("a did not get the lease: %v %v", ok, err)
+	}
+	died := time.Now()
+	a.Close() // dies holding it
+	startRun(t, b, RunOptions{})
+	if h := b.LeaseHolder(ctx, LeaseCobalt); h != a.Origin() {
+		t.Fatalf("holder %q right after a died, want a's %q", h, a.Origin())
+	}
+	eventually(t, 10*time.Second, "b takes the lease", func() bool { return b.LeaseHolder(ctx, LeaseCobalt) == b.Origin() })
+	if took := time.Since(died); took < 4*time.Second {
+		t.Errorf("taken after %s: before a's lease expired", took)
+	}
+}
