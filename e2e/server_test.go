@@ -42,11 +42,18 @@ var (
 // them), and waits until it accepts desks. extra are more flags.
 func startServe(t testing.TB, dataDir, authorizedKeys string, ready time.Duration, extra ...string) *server {
 	t.Helper()
-	args := append([]string{"serve", "--sandbox", "--ssh-addr", "127.0.0.1:0", "--webhook-addr", "127.0.0.1:0",
+	return startServeEnv(t, appEnv(dataDir), dataDir, authorizedKeys, ready, append([]string{"--sandbox"}, extra...)...)
+}
+
+// startServeEnv is startServe with the environment given (a Cobalt
+// account's variables) and without --sandbox.
+func startServeEnv(t testing.TB, env []string, dataDir, authorizedKeys string, ready time.Duration, extra ...string) *server {
+	t.Helper()
+	args := append([]string{"serve", "--ssh-addr", "127.0.0.1:0", "--webhook-addr", "127.0.0.1:0",
 		"--authorized-keys", authorizedKeys}, extra...)
 	s := &server{t: t, dataDir: dataDir, exited: make(chan struct{})}
 	s.cmd = exec.Command(refdeskBin, args...)
-	s.cmd.Env = appEnv(dataDir)
+	s.cmd.Env = env
 	pr, pw := io.Pipe()
 	s.cmd.Stdout, s.cmd.Stderr = pw, pw
 	if err := s.cmd.Start(); err != nil {

@@ -188,9 +188,21 @@ func describeSyncErr(err error) string {
 		errors.As(err, &ae)
 		return fmt.Sprintf("Cobalt refused the credentials (HTTP %d): check COBALT_CLIENT_ID, COBALT_CLIENT_SECRET and COBALT_ACCESS_TOKEN", ae.Status)
 	case api.IsNotSent(err) || api.IsUnknownOutcome(err):
-		return "Cobalt unreachable: " + safeErr(err)
+		return "Cobalt unreachable: " + rootCause(err)
 	}
 	return safeErr(err)
+}
+
+// rootCause is the innermost error's message ("connection refused", "lookup
+// api.usecobalt.com: no such host"): short enough for a header.
+func rootCause(err error) string {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err.Error()
+		}
+		err = next
+	}
 }
 
 // CobaltReachable says whether the last contact with Cobalt by this
