@@ -101,14 +101,20 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("--since takes a date (2026-11-25), a time (2026-11-25T08:00:00Z) or a duration back from now (24h); got %q", s)
 }
 
-func parseStatuses(s string) ([]state.Status, error) {
+// parseStatuses reads --status: statuses, and "attention" for the
+// referrals flagged for a person (whatever their status).
+func parseStatuses(s string) (_ []state.Status, attention bool, _ error) {
 	if s == "" {
-		return nil, nil
+		return nil, false, nil
 	}
 	all := []state.Status{state.Draft, state.Submitting, state.Processing, state.Completed, state.Failed, state.NotSent, state.Unknown}
 	var out []state.Status
 	for _, part := range strings.Split(s, ",") {
 		p := strings.ReplaceAll(strings.ToLower(strings.TrimSpace(part)), " ", "_")
+		if p == "attention" || p == "needs_attention" {
+			attention = true
+			continue
+		}
 		found := false
 		for _, st := range all {
 			if string(st) == p {
@@ -120,10 +126,10 @@ func parseStatuses(s string) ([]state.Status, error) {
 			for i, st := range all {
 				names[i] = string(st)
 			}
-			return nil, fmt.Errorf("unknown status %q: use one or more of %s, separated by commas", part, strings.Join(names, ", "))
+			return nil, false, fmt.Errorf("unknown status %q: use one or more of %s, or attention (flagged for a person), separated by commas", part, strings.Join(names, ", "))
 		}
 	}
-	return out, nil
+	return out, attention, nil
 }
 
 // runReferrals prints the local record of referrals. It only reads, so it
@@ -132,7 +138,7 @@ func runReferrals(cio IO, args []string) int {
 	cfg := loadConfig(cio.Env)
 	fs := newFlags(cio, "referrals", "referrals [flags]")
 	cfg.bindFlags(fs)
-	status := fs.String("status", "", "only these statuses, e.g. failed or processing,unknown")
+	status := fs.String("status", "", "only these statuses, e.g. failed or processing,unknown; attention: those flagged for a person")
 	since := fs.String("since", "", "only referrals created since a date, a time, or a duration back (24h)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	asCSV := fs.Bool("csv", false, "print CSV (for a spreadsheet)")
@@ -154,7 +160,7 @@ func runReferrals(cio IO, args []string) int {
 	if *asJSON && *asCSV {
 		return fail(ExitUsage, "choose --json or --csv, not both")
 	}
-	st, err := parseStatuses(*status)
+	st, attention, err := parseStatuses(*status)
 	if err != nil {
 		return fail(ExitUsage, "%v", err)
 	}
@@ -176,7 +182,7 @@ func runReferrals(cio IO, args []string) int {
 		return fail(ExitUsage, "cannot read %s: %v", db, err)
 	}
 	defer desk.Close()
-	refs, err := desk.Referrals(ctx, state.Filter{Status: st, Since: from, Limit: *limit})
+	refs, err := desk.Referrals(ctx, state.Filter{Status: st, Attention: attention, Since: from, Limit: *limit})
 	if err != nil {
 		return fail(ExitFailed, "%v", err)
 	}

@@ -95,9 +95,10 @@ type SyncReport struct {
 
 // Filter selects referrals.
 type Filter struct {
-	Status []Status
-	Since  time.Time
-	Limit  int
+	Status    []Status
+	Attention bool // only referrals flagged for a person
+	Since     time.Time
+	Limit     int
 }
 
 // Desk is one process's state: store, indexes, hub, reconciler. Safe for

@@ -171,6 +171,8 @@ func (d *Desk) follow(ctx context.Context) {
 func (d *Desk) reloadIndexes(ctx context.Context) error {
 	d.syncMu.Lock()
 	defer d.syncMu.Unlock()
+	d.syncing.Add(1) // desks say "syncing" until the indexes are whole
+	defer d.syncing.Add(-1)
 	for _, dir := range directories {
 		entries, err := d.loadEntries(ctx, dir)
 		if err != nil {

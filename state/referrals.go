@@ -99,6 +99,9 @@ func (d *Desk) Referrals(ctx context.Context, f Filter) ([]Referral, error) {
 		}
 		where = append(where, "status IN ("+strings.Join(ph, ",")+")")
 	}
+	if f.Attention {
+		where = append(where, "attention != ''")
+	}
 	if !f.Since.IsZero() {
 		where = append(where, "created_at >= ?")
 		args = append(args, f.Since.UnixNano())

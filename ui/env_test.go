@@ -41,6 +41,7 @@ type env struct {
 type envOpts struct {
 	rig         func(*sandboxtest.Options) // the sandbox and the client
 	noReconcile bool                       // no reconciler: Unknown referrals stay Unknown
+	desk        func(*state.Options)       // the desk's options
 }
 
 func newEnv(t *testing.T, w, h int) *env {
@@ -73,8 +74,12 @@ func newEnvWith(t *testing.T, w, h int, o envOpts) *env {
 	e.sb = rig.Sandbox
 	client := rig.Client
 	e.path, e.api = filepath.Join(t.TempDir(), "refdesk.db"), client
-	d, err := state.Open(ctx, state.Options{Path: e.path, Client: client,
-		Grace: 500 * time.Millisecond, PollInterval: 100 * time.Millisecond})
+	do := state.Options{Path: e.path, Client: client,
+		Grace: 500 * time.Millisecond, PollInterval: 100 * time.Millisecond}
+	if o.desk != nil {
+		o.desk(&do)
+	}
+	d, err := state.Open(ctx, do)
 	if err != nil {
 		t.Fatalf("state.Open: %v", err)
 	}

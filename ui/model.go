@@ -104,6 +104,7 @@ func newModel(s Session) *Model {
 		store = s.Desk
 	}
 	m.pane = pane.New(s.Context, store, m.styles, m.keys, s.Now)
+	m.pane.SetUser(s.User)
 	m.help = help.New()
 	m.help.Styles = st.Help
 	m.lastInput = m.form.Input()
@@ -305,7 +306,7 @@ func (m *Model) keyPress(k tea.KeyPressMsg) tea.Cmd {
 	}
 	var cmd tea.Cmd
 	if m.onPane {
-		if !m.pane.InDetail() && !m.pane.Searching() && k.Text == "q" {
+		if !m.pane.InDetail() && !m.pane.Searching() && !m.pane.Typing() && k.Text == "q" {
 			return m.quit()
 		}
 		m.pane, cmd = m.pane.Update(k)
@@ -318,7 +319,7 @@ func (m *Model) keyPress(k tea.KeyPressMsg) tea.Cmd {
 // typing reports whether printable keys go into a text field now.
 func (m *Model) typing() bool {
 	if m.onPane {
-		return m.screen == screenMain && m.pane.Searching()
+		return m.screen == screenMain && (m.pane.Searching() || m.pane.Typing())
 	}
 	return m.screen == screenMain && m.form.Typing()
 }

@@ -89,14 +89,15 @@ func waitSync(ch chan tea.Msg) tea.Cmd {
 func (m *Model) syncMsg(msg tea.Msg) (tea.Cmd, bool) {
 	switch msg := msg.(type) {
 	case syncedAtMsg:
-		if msg.at.After(m.syncedAt) && m.syncKnown && !m.syncing {
-			cmd := m.form.Refresh() // the background sync brought new directories
-			m.syncedAt, m.syncStatus, m.syncBg = msg.at, msg.status, msg.bg
-			return cmd, true
-		}
+		// The background (or another process) brought new directories, or
+		// finished loading them into the index: search again what is typed.
+		refresh := m.syncKnown && !m.syncing && (msg.at.After(m.syncedAt) || (m.syncBg && !msg.bg))
 		m.syncedAt, m.syncKnown, m.syncStatus, m.syncBg = msg.at, true, msg.status, msg.bg
 		if msg.start {
 			return m.startSync(), true
+		}
+		if refresh {
+			return m.form.Refresh(), true
 		}
 		return nil, true
 	case syncProgressMsg:

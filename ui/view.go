@@ -332,7 +332,7 @@ func (m *Model) helpMap() helpMap {
 		return helpMap{short: append(keys, k.Help, k.Quit), full: [][]key.Binding{keys, global}}
 	case m.onPane:
 		find := key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "search"))
-		nav := []key.Binding{k.Up, k.Down, k.Details, k.Reopen, k.Filter, find, k.Back}
+		nav := []key.Binding{k.Up, k.Down, k.Details, k.Reopen, k.Found, k.NotFound, k.Filter, find, k.Back}
 		return helpMap{short: []key.Binding{k.Help, k.Move, k.Details, find, k.Reopen, k.Filter, k.Switch, k.Quit},
 			full: [][]key.Binding{nav, global}}
 	}

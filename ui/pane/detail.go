@@ -82,7 +82,14 @@ func (m Model) detailView() string {
 	if r.Status == state.Failed || r.Status == state.NotSent {
 		hint += " · r reopen in the form"
 	}
-	b.WriteString("\n" + st.Muted.Render(hint))
+	if r.Attention != "" {
+		hint += " · e found in eCW · n not in eCW"
+	}
+	if q := m.settleView(); q != "" {
+		b.WriteString("\n" + q + m.noteLine())
+		return b.String()
+	}
+	b.WriteString("\n" + st.Muted.Render(hint) + m.noteLine())
 	return b.String()
 }
 

@@ -97,6 +97,8 @@ type Model struct {
 	height  int
 	note    string
 	ch      <-chan state.Change // the hub's, from Subscribe
+	user    string              // who settles flagged referrals
+	settle  *settle             // the question open about a flagged referral
 }
 
 // New builds a pane over store; now may be nil (time.Now).
@@ -165,7 +167,7 @@ func (m Model) Ticking() bool { return m.ticking }
 // to the pane alone.
 func (m Model) Owns(msg tea.Msg) bool {
 	switch msg.(type) {
-	case loadedMsg, subscribedMsg, changeMsg, detailMsg, spinner.TickMsg:
+	case loadedMsg, subscribedMsg, changeMsg, detailMsg, settledMsg, spinner.TickMsg:
 		return true
 	}
 	return false
@@ -176,6 +178,11 @@ func (m Model) InDetail() bool { return m.detail != nil }
 
 // Back closes the details; false when there was nothing to close.
 func (m *Model) Back() bool {
+	if m.settle != nil {
+		m.settle = nil
+		m.note = ""
+		return true
+	}
 	if m.detail == nil && m.clearFind() {
 		return true
 	}
@@ -242,6 +249,8 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		}
 		m.upsert(msg.change.Referral)
 		return m, tea.Batch(next, m.startSpin())
+	case settledMsg:
+		return m.settled(msg), nil
 	case detailMsg:
 		if msg.err != nil {
 			m.note = "Could not open the referral: " + theme.Clean(msg.err.Error())
@@ -265,6 +274,9 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 }
 
 func (m Model) key(kp tea.KeyPressMsg) (Model, tea.Cmd) {
+	if m.settle != nil {
+		return m.settleKey(kp)
+	}
 	if m.find.typing && m.detail == nil {
 		return m.findKey(kp)
 	}
@@ -274,6 +286,10 @@ func (m Model) key(kp tea.KeyPressMsg) (Model, tea.Cmd) {
 	case kp.Text == "/" && m.detail == nil:
 		m.find.typing = true
 		m.note = ""
+	case key.Matches(kp, k.Found):
+		return m.startSettle(true)
+	case key.Matches(kp, k.NotFound):
+		return m.startSettle(false)
 	case key.Matches(kp, k.Up):
 		m.cursor = max(0, m.cursor-1)
 	case key.Matches(kp, k.Down):

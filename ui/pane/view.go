@@ -18,6 +18,12 @@ func (m Model) View() string {
 	if m.detail != nil {
 		return m.detailView()
 	}
+	if q := m.settleView(); q != "" {
+		// The question in place of the list: it is about the row chosen.
+		r, _ := m.selected()
+		return m.styles.Title.Render("Referral #"+itoa64(r.ID)) + "  " + m.StatusWord(r) + "\n" +
+			m.styles.Warn.Render("⚠ "+theme.Clean(r.Attention)) + "\n\n" + q + m.noteLine()
+	}
 	st := m.styles
 	w := max(20, m.width)
 	var b strings.Builder
@@ -67,6 +73,14 @@ func (m Model) View() string {
 		b.WriteString(m.cachedRow(vis[i], w, i == m.cursor))
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// noteLine is the pane's note on a line of its own, if any.
+func (m Model) noteLine() string {
+	if m.note == "" {
+		return ""
+	}
+	return "\n" + lipgloss.NewStyle().Width(max(20, m.width)).Render(m.styles.Warn.Render(m.note))
 }
 
 // StatusWord is the status as a word (never colour alone), with a spinner

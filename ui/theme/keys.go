@@ -37,6 +37,9 @@ type Keys struct {
 	Details key.Binding
 	Reopen  key.Binding
 	Filter  key.Binding
+	// Settling a referral flagged for a person, in the pane.
+	Found    key.Binding
+	NotFound key.Binding
 
 	// Questions.
 	Yes     key.Binding
@@ -80,6 +83,9 @@ func DefaultKeys() Keys {
 		Details: b("enter", "details", "enter"),
 		Reopen:  b("r", "reopen in form", "r"),
 		Filter:  b("f", "filter by status", "f"),
+
+		Found:    b("e", "found in eCW", "e"),
+		NotFound: b("n", "not in eCW", "n"),
 
 		Yes:     b("y", "yes", "y"),
 		No:      b("n/esc", "no", "n", "esc"),
