@@ -16,6 +16,7 @@ import (
 	"refdesk/api"
 	"refdesk/api/sandbox"
 	"refdesk/icd10"
+	"refdesk/metrics"
 	"refdesk/state"
 )
 
@@ -52,6 +53,10 @@ type backendOptions struct {
 	NoReceiver bool
 	// TLSCert and TLSKey serve the webhook receiver over TLS.
 	TLSCert, TLSKey string
+	// Metrics, when set, counts webhooks and is served at GET /metrics;
+	// Sessions (may be nil) counts the desks for /healthz.
+	Metrics  *metrics.Metrics
+	Sessions func() int
 }
 
 // account names the Cobalt account for the header without showing a
@@ -219,7 +224,7 @@ func openBackend(ctx context.Context, cfg Config, opt backendOptions) (_ *backen
 	b.closers = append(b.closers, func() { desk.Close() })
 
 	if whLn != nil {
-		srv := api.NewWebhookServer(b.webhookAddr, b.webhooks.wrap(receiverMux(secrets, desk, b.logger)))
+		srv := api.NewWebhookServer(b.webhookAddr, b.webhooks.wrap(receiverMux(secrets, desk, b.logger, opt)))
 		go func() {
 			if opt.TLSCert != "" {
 				_ = srv.ServeTLS(whLn, opt.TLSCert, opt.TLSKey)
@@ -236,22 +241,26 @@ func openBackend(ctx context.Context, cfg Config, opt backendOptions) (_ *backen
 	return b, nil
 }
 
-// receiverMux serves Cobalt's webhooks at api.WebhookPath and GET /healthz;
-// each verified referral event is applied to the desk. secrets are the
-// ones a delivery may be signed with (two during a rotation); with none,
-// every delivery is answered 503 with what to do.
-func receiverMux(secrets []string, desk *state.Desk, lg *slog.Logger) http.Handler {
+// receiverMux serves Cobalt's webhooks at api.WebhookPath, GET /healthz
+// and, with opt.Metrics, GET /metrics; each verified referral event is
+// applied to the desk. secrets are the ones a delivery may be signed with
+// (two during a rotation); with none, every delivery is answered 503 with
+// what to do.
+func receiverMux(secrets []string, desk *state.Desk, lg *slog.Logger, opt backendOptions) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /healthz", healthHandler(desk, opt.Sessions))
+	if opt.Metrics != nil {
+		mux.Handle("GET /metrics", opt.Metrics.Handler())
+	}
 	if len(secrets) == 0 {
-		mux.HandleFunc("POST "+api.WebhookPath, func(w http.ResponseWriter, _ *http.Request) {
+		mux.Handle("POST "+api.WebhookPath, countWebhooks(opt.Metrics, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			lg.Warn("webhook refused", "status", http.StatusServiceUnavailable, "reason", "no COBALT_WEBHOOK_SECRET")
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusServiceUnavailable)
 			_, _ = io.WriteString(w, `{"success":false,"message":"This receiver has no webhook secret, so it cannot verify deliveries: `+
 				`set COBALT_WEBHOOK_SECRET to the secret Cobalt gave when the webhook was registered and restart refdesk. `+
 				`Referrals complete by polling meanwhile."}`)
-		})
+		})))
 		return mux
 	}
 	h := &api.WebhookHandler{
@@ -260,12 +269,12 @@ func receiverMux(secrets []string, desk *state.Desk, lg *slog.Logger) http.Handl
 		OnEvent: func(ev api.Event) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			if err := desk.ApplyEvent(ctx, ev); err != nil {
+			if err := applyWebhook(ctx, desk, opt.Metrics, ev); err != nil {
 				lg.Warn("webhook event not applied", "event_id", ev.ID, "type", ev.Type, "err", err)
 			}
 		},
 	}
-	mux.Handle("POST "+api.WebhookPath, h)
+	mux.Handle("POST "+api.WebhookPath, countWebhooks(opt.Metrics, h))
 	return mux
 }
 

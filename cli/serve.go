@@ -9,12 +9,14 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"refdesk/api"
+	"refdesk/metrics"
 	"refdesk/serve"
 	"refdesk/state"
 	"refdesk/ui"
@@ -38,6 +40,7 @@ func runServe(cio IO, args []string) int {
 	memLimit := fs.Int("memory-limit-mb", 200, "soft limit on the server's memory: the Go runtime collects harder as it nears it (0: none; GOMEMLIMIT overrides)")
 	uploads := fs.Bool("uploads", true, "accept files sent with scp -O FILE user@server: into DOCUMENTS-DIR/inbox/USER/ (uploads only; false turns them off)")
 	syncEvery := fs.Duration("sync-every", 6*time.Hour, "sync the directories in the background when the oldest is this old, with jitter (0: only the first sync and ctrl+r)")
+	withMetrics := fs.Bool("metrics", true, "serve Prometheus metrics at GET /metrics on the webhook address (false turns it off)")
 	useSandbox := fs.Bool("sandbox", false, "run on the embedded sandbox (synthetic data), whatever credentials are set")
 	sf := bindSandboxFlags(fs)
 	if code, done := parse(fs, args); done {
@@ -109,10 +112,27 @@ func runServe(cio IO, args []string) int {
 		return fail(ExitUsage, "%v. Choose another file with --log-file.", err)
 	}
 	defer closeLog()
-	b, err := openBackend(ctx, cfg, backendOptions{WebhookAddr: *webhookAddr, Sandbox: so, TLSCert: *tlsCert, TLSKey: *tlsKey, Logger: lg})
+	// The SSH server is made after the backend (it needs the desk); the
+	// receiver's /healthz and /metrics ask it for the sessions once it is.
+	var sshSrv atomic.Pointer[serve.Server]
+	sessions := func() int {
+		if s := sshSrv.Load(); s != nil {
+			return s.Sessions()
+		}
+		return 0
+	}
+	bo := backendOptions{WebhookAddr: *webhookAddr, Sandbox: so, TLSCert: *tlsCert, TLSKey: *tlsKey, Logger: lg, Sessions: sessions}
+	var mx *metrics.Metrics
+	var deskRef atomic.Pointer[state.Desk] // set once the backend is open
+	if *withMetrics {
+		mx = metrics.New(metrics.Sources{Desk: deskRef.Load, Sessions: sessions})
+		bo.Metrics = mx
+	}
+	b, err := openBackend(ctx, cfg, bo)
 	if err != nil {
 		return fail(backendExit(err), "%v", err)
 	}
+	deskRef.Store(b.desk)
 	defer b.Close()
 	// Cobalt unreachable or refusing the credentials does not stop the
 	// server: the background jobs retry, and the desks show why.
@@ -135,13 +155,14 @@ func runServe(cio IO, args []string) int {
 				Desk: b.desk, User: s.Desk, Account: b.account(), Sandbox: b.sandbox != nil,
 				Completions: b.completions(), LastWebhook: b.lastWebhook(), DocumentsDir: *docs, Confine: true,
 				InboxDir: deskInbox,
-				Logger:   b.logger, Context: sctx, NoColor: s.NoColor(),
+				Logger:   b.logger, Context: sctx, NoColor: s.NoColor(), OnEventShown: mx.Shown,
 			})}
 		},
 	})
 	if err != nil {
 		return fail(ExitUsage, "%v", err)
 	}
+	sshSrv.Store(srv)
 	ln, err := net.Listen("tcp", *sshAddr)
 	if err != nil {
 		return fail(ExitUsage, "cannot listen for SSH on %s: %v. Choose another address with --ssh-addr.", *sshAddr, err)
@@ -152,7 +173,11 @@ func runServe(cio IO, args []string) int {
 	}
 	fmt.Fprintf(cio.Stdout, "refdesk serve %s on %s\n", Version, mode)
 	fmt.Fprintf(cio.Stdout, "SSH on %s, host key %s\n", ln.Addr(), srv.Fingerprint())
-	fmt.Fprintf(cio.Stdout, "webhooks at %s%s (GET /healthz)\n", b.webhookAddr, api.WebhookPath)
+	if mx != nil {
+		fmt.Fprintf(cio.Stdout, "webhooks at %s%s (GET /healthz, GET /metrics)\n", b.webhookAddr, api.WebhookPath)
+	} else {
+		fmt.Fprintf(cio.Stdout, "webhooks at %s%s (GET /healthz)\n", b.webhookAddr, api.WebhookPath)
+	}
 	if b.noSecret {
 		fmt.Fprintln(cio.Stdout, "no COBALT_WEBHOOK_SECRET: webhooks are answered 503 and referrals complete by polling Cobalt")
 	}

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -124,7 +125,8 @@ func (s *server) Healthz() error {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 || strings.TrimSpace(string(body)) != "ok" {
+	var h struct{ Status, Version string }
+	if resp.StatusCode != 200 || json.Unmarshal(body, &h) != nil || h.Status != "serving" || h.Version == "" {
 		return fmt.Errorf("GET /healthz: %s %q", resp.Status, body)
 	}
 	return nil

@@ -130,6 +130,7 @@ type Desk struct {
 	syncStatus atomic.Pointer[SyncStatus]
 	reach      atomic.Int32 // 0 unknown, 1 Cobalt answered, 2 it did not
 	syncing    atomic.Int32 // syncs under way in this process
+	count      counters
 }
 
 // Open opens (creating and migrating) the store, loads the indexes from the

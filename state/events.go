@@ -28,16 +28,28 @@ const (
 // answer (or the reconciler's match). Event types other than
 // referral.created / referral.failed are ignored.
 func (d *Desk) ApplyEvent(ctx context.Context, ev api.Event) error {
-	return d.applyEvent(ctx, ev, sourceWebhook)
+	_, err := d.applyEventDup(ctx, ev, sourceWebhook)
+	return err
+}
+
+// ApplyWebhook is ApplyEvent that also reports whether the event had been
+// received before (a duplicate delivery, a no-op).
+func (d *Desk) ApplyWebhook(ctx context.Context, ev api.Event) (duplicate bool, err error) {
+	return d.applyEventDup(ctx, ev, sourceWebhook)
 }
 
 func (d *Desk) applyEvent(ctx context.Context, ev api.Event, source string) error {
+	_, err := d.applyEventDup(ctx, ev, source)
+	return err
+}
+
+func (d *Desk) applyEventDup(ctx context.Context, ev api.Event, source string) (dup bool, _ error) {
 	if !ev.IsReferral() {
-		return nil
+		return false, nil
 	}
 	data, err := ev.ReferralData()
 	if err != nil {
-		return err
+		return false, err
 	}
 	id := ev.ID
 	if id == "" {
@@ -56,6 +68,7 @@ func (d *Desk) applyEvent(ctx context.Context, ev api.Event, source string) erro
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
+			dup = true
 			return nil // seen before
 		}
 		result = "pending: referral not known yet"
@@ -77,11 +90,11 @@ func (d *Desk) applyEvent(ctx context.Context, ev api.Event, source string) erro
 	})
 	if err != nil {
 		d.log.Warn("webhook event not applied", "event", id, "type", ev.Type, "err", err)
-		return err
+		return false, err
 	}
 	// The outcome names statuses only, never Cobalt's text.
 	d.log.Info("event applied", "event_id", id, "type", ev.Type, "source", source, "result", result)
-	return nil
+	return dup, nil
 }
 
 // correlate finds the local referral an event belongs to: by referral_id,

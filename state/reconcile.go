@@ -112,6 +112,7 @@ func (r *reconciler) round(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
+		d.count.polls.Add(1)
 		done, searched, err := d.poll(ctx, c, rs)
 		if err != nil {
 			d.log.Info("reconciler: poll failed", "referral", c.id, "err", safeErr(err))

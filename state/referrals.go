@@ -12,7 +12,7 @@ import (
 
 // referralCols is the column list scanReferral reads, in order.
 const referralCols = `id, COALESCE(referral_id, ''), COALESCE(job_id, ''), status, sender, input,
-	ehr_id, docs_attached, docs_failed, failure_reason, attention, created_at, updated_at`
+	ehr_id, docs_attached, docs_failed, failure_reason, attention, created_at, updated_at, COALESCE(last_event_at, 0)`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -22,9 +22,10 @@ func scanReferral(row rowScanner) (Referral, error) {
 		input            string
 		attached, failed sql.NullInt64
 		created, updated int64
+		lastEvent        int64
 	)
 	if err := row.Scan(&r.ID, &r.ReferralID, &r.JobID, &r.Status, &r.Sender, &input,
-		&r.EHRID, &attached, &failed, &r.FailureReason, &r.Attention, &created, &updated); err != nil {
+		&r.EHRID, &attached, &failed, &r.FailureReason, &r.Attention, &created, &updated, &lastEvent); err != nil {
 		return Referral{}, err
 	}
 	if err := json.Unmarshal([]byte(input), &r.ReferralInput); err != nil {
@@ -40,6 +41,9 @@ func scanReferral(row rowScanner) (Referral, error) {
 	}
 	r.CreatedAt = time.Unix(0, created)
 	r.UpdatedAt = time.Unix(0, updated)
+	if lastEvent != 0 {
+		r.LastEventAt = time.Unix(0, lastEvent)
+	}
 	return r, nil
 }
 

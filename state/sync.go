@@ -32,7 +32,7 @@ func (d *Desk) SyncedAt(dir Directory) time.Time {
 }
 
 // syncAll does Sync's work (oplog.go); Sync adds its log line.
-func (d *Desk) syncAll(ctx context.Context, progress func(SyncProgress)) (SyncReport, error) {
+func (d *Desk) syncAll(ctx context.Context, progress func(SyncProgress)) (_ SyncReport, err error) {
 	if d.client == nil {
 		return SyncReport{}, errNoClient
 	}
@@ -43,6 +43,13 @@ func (d *Desk) syncAll(ctx context.Context, progress func(SyncProgress)) (SyncRe
 	defer d.syncMu.Unlock()
 	d.syncing.Add(1)
 	defer d.syncing.Add(-1)
+	defer func() {
+		if err != nil {
+			d.count.syncsFailed.Add(1)
+		} else {
+			d.count.syncsOK.Add(1)
+		}
+	}()
 	start := d.now()
 	report := func(dir Directory, done, total int) {
 		if progress != nil {

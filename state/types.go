@@ -91,6 +91,9 @@ type Referral struct {
 	Attention string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// LastEventAt is when Cobalt's last event about it (by webhook or
+	// poll) was applied; zero before any.
+	LastEventAt time.Time
 }
 
 // Transition is one recorded change of status.

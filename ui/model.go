@@ -105,6 +105,7 @@ func newModel(s Session) *Model {
 	}
 	m.pane = pane.New(s.Context, store, m.styles, m.keys, s.Now)
 	m.pane.SetUser(s.User)
+	m.pane.OnEventShown = s.OnEventShown
 	m.help = help.New()
 	m.help.Styles = st.Help
 	m.lastInput = m.form.Input()

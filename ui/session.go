@@ -39,6 +39,10 @@ type Session struct {
 	// (zero: none yet); the header shows its age beside Completions, so a
 	// wrong webhook secret shows as "no verified webhook yet".
 	LastWebhook func() time.Time
+	// OnEventShown (may be nil) is told, for each event from Cobalt, how
+	// long it took from being applied to the store to this screen's model
+	// (serve's refdesk_webhook_to_screen_seconds).
+	OnEventShown func(time.Duration)
 	// Now is the clock (nil: time.Now); tests fix it for golden views.
 	Now func() time.Time
 	// DraftDelay is how long typing must pause before the draft is saved

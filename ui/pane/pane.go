@@ -99,6 +99,10 @@ type Model struct {
 	ch      <-chan state.Change // the hub's, from Subscribe
 	user    string              // who settles flagged referrals
 	settle  *settle             // the question open about a flagged referral
+
+	// OnEventShown (may be nil) is told how long each new event from
+	// Cobalt took from the store to this pane.
+	OnEventShown func(time.Duration)
 }
 
 // New builds a pane over store; now may be nil (time.Now).
@@ -247,6 +251,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		if msg.change.Refresh {
 			return m, tea.Batch(m.load(), next)
 		}
+		m.observe(msg.change.Referral)
 		m.upsert(msg.change.Referral)
 		return m, tea.Batch(next, m.startSpin())
 	case settledMsg:
@@ -330,6 +335,22 @@ func (m Model) selected() (state.Referral, bool) {
 		return vis[m.cursor], true
 	}
 	return state.Referral{}, false
+}
+
+// observe reports a referral change that carries a new event from Cobalt.
+func (m *Model) observe(r state.Referral) {
+	if m.OnEventShown == nil || r.LastEventAt.IsZero() {
+		return
+	}
+	for _, old := range m.list {
+		if old.ID == r.ID {
+			if !r.LastEventAt.After(old.LastEventAt) {
+				return // not a new event
+			}
+			break
+		}
+	}
+	m.OnEventShown(m.now().Sub(r.LastEventAt))
 }
 
 func (m *Model) upsert(r state.Referral) {
