@@ -40,6 +40,7 @@ func runServe(cio IO, args []string) int {
 	memLimit := fs.Int("memory-limit-mb", 200, "soft limit on the server's memory: the Go runtime collects harder as it nears it (0: none; GOMEMLIMIT overrides)")
 	uploads := fs.Bool("uploads", true, "accept files sent with scp -O FILE user@server: into DOCUMENTS-DIR/inbox/USER/ (uploads only; false turns them off)")
 	syncEvery := fs.Duration("sync-every", 6*time.Hour, "sync the directories in the background when the oldest is this old, with jitter (0: only the first sync and ctrl+r)")
+	quotaMB := fs.Int("inbox-quota-mb", 500, "most megabytes one desk's upload inbox may hold (0: no limit); uploads are also refused while the documents folder's disk has under 1 GB free")
 	withMetrics := fs.Bool("metrics", true, "serve Prometheus metrics at GET /metrics on the webhook address (false turns it off)")
 	useSandbox := fs.Bool("sandbox", false, "run on the embedded sandbox (synthetic data), whatever credentials are set")
 	sf := bindSandboxFlags(fs)
@@ -143,6 +144,7 @@ func runServe(cio IO, args []string) int {
 	srv, err := serve.New(serve.Options{
 		HostKeyPath:    filepath.Join(cfg.DataDir, "ssh_host_ed25519_key"),
 		AuthorizedKeys: *keys, MaxSessions: *maxSessions, IdleTimeout: *idle, Logger: b.logger, Inbox: inbox,
+		InboxQuota: inboxQuota(*quotaMB),
 		NewModel: func(sctx context.Context, s serve.Session) tea.Model {
 			// The desk is its key's name (serve.Session.Desk): drafts, the
 			// audit log and the pane follow the key, never the SSH user name.
@@ -212,6 +214,15 @@ func runServe(cio IO, args []string) int {
 		_ = srv.Shutdown(sctx)
 	}
 	return ExitOK
+}
+
+// inboxQuota is --inbox-quota-mb for serve.Options (0 there means the
+// default; here it means no limit).
+func inboxQuota(mb int) int64 {
+	if mb <= 0 {
+		return -1
+	}
+	return int64(mb) << 20
 }
 
 // shutdownAdapter turns the server's ShutdownMsg into the desk's

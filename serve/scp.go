@@ -128,6 +128,19 @@ func (s *Server) uploads(next ssh.Handler) ssh.Handler {
 			refuseScp("inbox name refused", msgInboxFailed)
 			return
 		}
+		// An upload takes a place under MaxSessions like a desk, and
+		// Shutdown waits for it (cutting it after the grace).
+		n := s.active.Add(1)
+		defer s.active.Add(-1)
+		if max := s.opt.MaxSessions; max > 0 && n > int64(max) {
+			refuseScp("refused: at the session limit", fmt.Sprintf(msgAtLimit, max))
+			return
+		}
+		if !s.startUpload(sess) {
+			refuseScp("refused: shutting down", msgShuttingDown)
+			return
+		}
+		defer s.endUpload(sess)
 		root, err := openUserInbox(s.opt.Inbox, user)
 		if err != nil {
 			s.log.Warn("scp refused: inbox unusable", append(attrs, "inbox", s.opt.Inbox, "err", err.Error())...)
@@ -139,8 +152,37 @@ func (s *Server) uploads(next ssh.Handler) ssh.Handler {
 			return
 		}
 		defer func() { _ = root.Close() }()
-		w := &inboxWriter{log: s.log, attrs: attrs, max: maxUploadBytes, root: root}
+		w := &inboxWriter{log: s.log, attrs: attrs, max: maxUploadBytes, root: root,
+			dir: s.opt.Inbox, quota: max(s.opt.InboxQuota, 0), minFree: max(s.opt.MinFree, 0)}
 		_ = sess.Exit(w.receive(sess))
+	}
+}
+
+// startUpload records an upload under way, unless the server is closing.
+func (s *Server) startUpload(sess ssh.Session) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.sending[sess] = struct{}{}
+	return true
+}
+
+func (s *Server) endUpload(sess ssh.Session) {
+	s.mu.Lock()
+	delete(s.sending, sess)
+	s.mu.Unlock()
+}
+
+// cutUploads ends the uploads still under way: the client is told, and
+// the file's temporary copy is removed as its session ends.
+func (s *Server) cutUploads() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for sess := range s.sending {
+		_, _ = fmt.Fprintf(sess, "\x02%s\n", msgShuttingDown)
+		_ = sess.Close()
 	}
 }
 

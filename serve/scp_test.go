@@ -33,6 +33,12 @@ type scpFixture struct {
 
 func startScp(t *testing.T, uploads bool) *scpFixture {
 	t.Helper()
+	return startScpWith(t, uploads, nil)
+}
+
+// startScpWith is startScp with the server's options changed by tweak.
+func startScpWith(t *testing.T, uploads bool, tweak func(*Options)) *scpFixture {
+	t.Helper()
 	keys := t.TempDir()
 	sf := &scpFixture{log: &screen{}, keyFile: filepath.Join(keys, "desk"), other: filepath.Join(keys, "stranger")}
 	desk := opensshKey(t, sf.keyFile, "Desk 3")
@@ -44,6 +50,9 @@ func startScp(t *testing.T, uploads bool) *scpFixture {
 		sf.inbox = filepath.Join(sf.docs, "inbox")
 		if uploads {
 			o.Inbox = sf.inbox
+		}
+		if tweak != nil {
+			tweak(o)
 		}
 	})
 	if err := os.Mkdir(sf.docs, 0o700); err != nil {

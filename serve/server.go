@@ -78,6 +78,12 @@ type Options struct {
 	// uploads off: scp sessions are told so. The caller normally puts it
 	// inside the documents folder, so the file picker can reach the files.
 	Inbox string
+	// InboxQuota is the most bytes one desk's inbox may hold (0: 500 MB;
+	// negative: no limit). MinFree is the free space uploads leave on the
+	// inbox's disk: one that would leave less is refused (0: 1 GB;
+	// negative: no check). The scp client shows why.
+	InboxQuota int64
+	MinFree    int64
 	// NewModel builds the program of one session. ctx is cancelled when the
 	// session ends. It runs on the session's goroutine; a panic in it ends
 	// that session only.
@@ -123,7 +129,7 @@ type Server struct {
 	keysMu   sync.Mutex // serialises reloads and guards keysStat
 	keysStat fileStamp
 
-	active  atomic.Int64 // sessions holding a place under MaxSessions
+	active  atomic.Int64 // sessions holding a place under MaxSessions (uploads too)
 	resizes atomic.Int64 // window sizes handed to programs, all sessions (see forwardResizes)
 	pre     preAuth
 	boxes   sync.Map // token -> *resizeBox, while the session's channel is open (channel.go)
@@ -131,6 +137,7 @@ type Server struct {
 	mu      sync.Mutex
 	closing bool
 	desks   map[ssh.Session]*desk
+	sending map[ssh.Session]struct{} // scp uploads under way: Shutdown waits for them
 
 	watchOnce sync.Once
 	stopWatch chan struct{}
@@ -155,6 +162,12 @@ func New(opt Options) (*Server, error) {
 	if opt.SessionDeadline <= 0 {
 		opt.SessionDeadline = DefaultSessionDeadline
 	}
+	if opt.InboxQuota == 0 {
+		opt.InboxQuota = DefaultInboxQuota
+	}
+	if opt.MinFree == 0 {
+		opt.MinFree = DefaultMinFree
+	}
 	if opt.MaxPreAuth <= 0 {
 		opt.MaxPreAuth = DefaultMaxPreAuth
 	}
@@ -165,6 +178,7 @@ func New(opt Options) (*Server, error) {
 		opt:       opt,
 		log:       opt.Logger,
 		desks:     map[ssh.Session]*desk{},
+		sending:   map[ssh.Session]struct{}{},
 		stopWatch: make(chan struct{}),
 		pre:       preAuth{source: map[string]int{}},
 	}

@@ -59,6 +59,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			go d.kill()
 		}
 		s.mu.Unlock()
+		s.cutUploads()
 		err = s.waitDesks(ctx, nil)
 	}
 	s.closeAll()
@@ -90,10 +91,11 @@ func (s *Server) waitDesks(ctx context.Context, stop <-chan time.Time) error {
 	return nil
 }
 
+// liveDesks counts the sessions Shutdown waits for: desks and uploads.
 func (s *Server) liveDesks() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.desks)
+	return len(s.desks) + len(s.sending)
 }
 
 // closeAll closes every connection, so clients whose sessions ended (or

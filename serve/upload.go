@@ -22,6 +22,11 @@ type inboxWriter struct {
 	attrs []any // the session's log attributes (no file names)
 	max   int64
 	root  *os.Root // the user's inbox folder
+	dir   string   // its path, for the disk's free space
+	quota int64    // most bytes the inbox may hold (0: no limit)
+	// minFree is the free space the disk keeps: an upload that would
+	// leave less is refused (0: no check).
+	minFree int64
 }
 
 // How one file ended: saved, failed but the session goes on (the client
@@ -104,6 +109,11 @@ func (w *inboxWriter) file(sess ssh.Session, in *bufio.Reader, header string) fi
 	if size > w.max {
 		w.outcome(size, "refused: too large")
 		scpFatal(sess, fmt.Sprintf(msgTooLarge, api.HumanBytes(size), api.HumanBytes(w.max), api.HumanBytes(api.MaxRequestBytes)))
+		return fileFatal
+	}
+	if msg, outcome := w.room(size); msg != "" {
+		w.outcome(size, outcome)
+		scpFatal(sess, msg)
 		return fileFatal
 	}
 	name, ok := cleanName(rawName)
