@@ -125,7 +125,12 @@ func runSubmit(cio IO, args []string) int {
 		code = max(code, statusExit(ref))
 	}
 	if *wait && len(sent) > 0 {
-		go b.desk.Reconcile(ctx)
+		// The reconciler runs here only if no other process on this data
+		// directory (serve, a desk) holds the Cobalt lease; either way the
+		// answers reach the store, which waitFinal reads.
+		bgCtx, stopBg := context.WithCancel(ctx)
+		bgDone := b.desk.Start(bgCtx, state.RunOptions{})
+		defer func() { stopBg(); <-bgDone }()
 		final, werr := waitFinal(ctx, b.desk, sent, *timeout, cio.Stderr)
 		sent = final
 		code = ExitOK
