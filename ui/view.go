@@ -99,6 +99,10 @@ func (m *Model) render() string {
 	if m.flashErr {
 		style = st.Error
 	}
+	if flash == "" && m.syncStatus.Error != "" && !m.syncing && !m.syncBg {
+		// The sync's trouble in full, where the header has no room for it.
+		flash, style = m.syncTrouble(), st.Warn
+	}
 	b.WriteString(ansi.Truncate(style.Render(theme.Clean(flash)), m.width, "…") + "\n")
 	b.WriteString(m.bodyView(l) + "\n")
 	b.WriteString(m.helpView())
@@ -156,12 +160,11 @@ func (m *Model) headerView() string {
 		// Not read yet (the first frame): saying "never synced" would be
 		// a false alarm on a desk that is up to date.
 	case m.syncedAt.IsZero() && m.syncStatus.Error != "":
-		parts = append(parts, st.Warn.Render("directories not synced yet — "+theme.Clean(m.syncStatus.Error)+"; next try "+m.until(m.syncStatus.NextTry)))
+		parts = append(parts, st.Warn.Render("directories not synced yet; next try "+m.until(m.syncStatus.NextTry)))
 	case m.syncedAt.IsZero():
 		parts = append(parts, st.Warn.Render("directories never synced")+" (ctrl+r syncs)")
 	case m.syncStatus.Error != "":
-		parts = append(parts, "synced "+ago(m.now().Sub(m.syncedAt))+" · "+
-			st.Warn.Render("last sync failed ("+theme.Clean(m.syncStatus.Error)+"), old directories kept; next try "+m.until(m.syncStatus.NextTry)))
+		parts = append(parts, "synced "+ago(m.now().Sub(m.syncedAt))+" · "+st.Warn.Render("last sync failed; next try "+m.until(m.syncStatus.NextTry)))
 	default:
 		parts = append(parts, "synced "+ago(m.now().Sub(m.syncedAt))+" (ctrl+r syncs)")
 	}
@@ -177,6 +180,16 @@ func (m *Model) headerView() string {
 		parts = append(parts, c)
 	}
 	return ansi.Truncate(strings.Join(parts, " · "), m.width, "…")
+}
+
+// syncTrouble says what went wrong with the automatic sync, for the line
+// under the header.
+func (m *Model) syncTrouble() string {
+	st := m.syncStatus
+	if m.syncedAt.IsZero() {
+		return "Directories not synced yet — " + st.Error + "; next try " + m.until(st.NextTry) + ". Drafts can be typed meanwhile."
+	}
+	return "The last directory sync failed — " + st.Error + "; the previous directories are kept; next try " + m.until(st.NextTry) + "."
 }
 
 // until says when t comes: "in 40 s", "in 3 min", "now".
