@@ -81,7 +81,8 @@ func (d *Desk) Run(ctx context.Context, o RunOptions) {
 		}
 		d.lead(ctx, LeaseCobalt, o.LeaseTTL, o.LeaseTTL/3, func(ctx context.Context) {
 			var jobs sync.WaitGroup
-			jobs.Add(3)
+			jobs.Add(4)
+			go func() { defer jobs.Done(); d.pruneFeed(ctx) }()
 			go func() { defer jobs.Done(); d.Reconcile(ctx) }()
 			go func() { defer jobs.Done(); d.outbox(ctx, o) }()
 			go func() { defer jobs.Done(); d.syncLoop(ctx, o) }()
@@ -109,6 +110,26 @@ func (d *Desk) Start(ctx context.Context, o RunOptions) <-chan struct{} {
 
 // SyncingNow reports whether this process is syncing the directories.
 func (d *Desk) SyncingNow() bool { return d.syncing.Load() > 0 }
+
+// feedKeep is how long change-feed entries are kept: far longer than any
+// follower lags (it reads every FeedInterval).
+const feedKeep = time.Hour
+
+// pruneFeed forgets old change-feed entries every ten minutes.
+func (d *Desk) pruneFeed(ctx context.Context) {
+	tick := time.NewTicker(10 * time.Minute)
+	defer tick.Stop()
+	for {
+		if err := d.feed.Prune(ctx, d.now().Add(-feedKeep)); err != nil && ctx.Err() == nil {
+			d.log.Warn("pruning the change feed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
 
 // SyncsInBackground reports whether Run keeps the directories synced, so a
 // desk need not start the first sync itself.

@@ -221,3 +221,19 @@ func TestLeaseMovesWhenHolderDies(t *testing.T) {
 		t.Errorf("taken after %s: before a's lease expired", took)
 	}
 }
+
+// The lease holder forgets change-feed entries older than an hour.
+func TestFeedPruned(t *testing.T) {
+	now := time.Now()
+	d := openTest(t, Options{Now: func() time.Time { return now }})
+	outbox(t, d, sampleInput())
+	now = now.Add(2 * time.Hour)
+	outbox(t, d, sampleInput())
+	if err := d.feed.Prune(context.Background(), now.Add(-feedKeep)); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := d.st.r.QueryRow("SELECT COUNT(*) FROM changes").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("%d entries left (%v), want the recent one", n, err)
+	}
+}
