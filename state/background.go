@@ -24,11 +24,10 @@ type RunOptions struct {
 	RetryMin, RetryMax, AuthRetry time.Duration
 	// Jitter returns a factor in [0.8, 1.2) for every wait (default random).
 	Jitter func() float64
-	// FeedInterval is how often other processes' changes are read
-	// (default 200ms); LeaseTTL how long a dead holder keeps the Cobalt
-	// jobs (default 6s, renewed every third of it).
-	FeedInterval time.Duration
-	LeaseTTL     time.Duration
+	// LeaseTTL is how long a dead holder keeps the Cobalt jobs (default
+	// 6s, renewed every third of it). Other processes' changes are read
+	// every 200ms.
+	LeaseTTL time.Duration
 }
 
 func (o *RunOptions) defaults() {
@@ -112,7 +111,7 @@ func (d *Desk) Start(ctx context.Context, o RunOptions) <-chan struct{} {
 func (d *Desk) SyncingNow() bool { return d.syncing.Load() > 0 }
 
 // feedKeep is how long change-feed entries are kept: far longer than any
-// follower lags (it reads every FeedInterval).
+// follower lags (it reads every 200ms).
 const feedKeep = time.Hour
 
 // pruneFeed forgets old change-feed entries every ten minutes.

@@ -102,9 +102,10 @@ type Filter struct {
 }
 
 // Desk is one process's state: store, indexes, hub, reconciler. Safe for
-// concurrent use by every session of the process. The hub is per process:
-// a second process reading the same file (ReadOnly) sees the rows, not live
-// changes. Two read-write processes on one file are safe for SQLite; each
+// concurrent use by every session of the process. The hub is per process;
+// with Run, the changes other processes commit to the same store reach it
+// too (the change feed), within a second. Two read-write processes on one
+// file are safe for SQLite; each
 // marks Submitting referrals Unknown at start-up, and a POST still in
 // flight in the other process then records its answer from Unknown.
 type Desk struct {

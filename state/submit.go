@@ -171,7 +171,8 @@ func (d *Desk) Submit(ctx context.Context, user string, in ReferralInput) (Refer
 
 // ResendWith sends a Not sent referral again with in, which replaces what
 // was stored (the same input, or the person's correction of it), a person's
-// decision: nothing is ever resent automatically. The referral
+// decision. (Only the outbox sends one by itself: a referral Cobalt never
+// answered, ReasonNotSent, see outbox.go.) The referral
 // keeps its number and its history, and no second one is made. Cobalt never
 // had it, so nothing can be duplicated there.
 func (d *Desk) ResendWith(ctx context.Context, user string, id int64, in ReferralInput) (Referral, error) {
