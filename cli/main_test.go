@@ -172,3 +172,17 @@ func TestDataDirDefaultsAndMode(t *testing.T) {
 		t.Errorf("data dir mode %v, want 0700", fi.Mode().Perm())
 	}
 }
+
+func TestStatusAttention(t *testing.T) {
+	st, attention, err := parseStatuses("attention")
+	if err != nil || !attention || len(st) != 0 {
+		t.Fatalf("attention: %v %v %v", st, attention, err)
+	}
+	st, attention, err = parseStatuses("unknown, Needs attention")
+	if err != nil || !attention || len(st) != 1 || st[0] != "unknown" {
+		t.Fatalf("unknown,needs attention: %v %v %v", st, attention, err)
+	}
+	if _, _, err := parseStatuses("flagged"); err == nil || !strings.Contains(err.Error(), "attention (flagged for a person)") {
+		t.Fatalf("unknown status: %v", err)
+	}
+}
