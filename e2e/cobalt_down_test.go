@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"refdesk/internal/testkit"
 	"refdesk/state"
 )
 
@@ -96,7 +97,7 @@ func TestLeaseMovesWhenServeIsKilled(t *testing.T) {
 		return d.LeaseHolder(context.Background(), state.LeaseCobalt)
 	}
 	holds := func(s *server) bool { return strings.Contains(holder(), fmt.Sprintf("/%d/", s.Pid())) }
-	if !poll(10*time.Second, func() bool { return holds(a) }) {
+	if !testkit.Poll(10*time.Second, 50*time.Millisecond, func() bool { return holds(a) }) {
 		t.Fatalf("the first serve does not hold the lease: %q", holder())
 	}
 	b := c.serve(t)
@@ -108,7 +109,7 @@ func TestLeaseMovesWhenServeIsKilled(t *testing.T) {
 		t.Fatal(err)
 	}
 	killed := time.Now()
-	if !poll(10*time.Second, func() bool { return holds(b) }) {
+	if !testkit.Poll(10*time.Second, 50*time.Millisecond, func() bool { return holds(b) }) {
 		t.Fatalf("the second serve did not take the lease within 10s: %q", holder())
 	}
 	t.Logf("lease taken over %s after SIGKILL", time.Since(killed).Round(10*time.Millisecond))

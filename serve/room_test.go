@@ -11,6 +11,8 @@ import (
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"refdesk/internal/testkit"
 )
 
 // A desk's inbox has a quota: the file that would pass it is refused with
@@ -51,7 +53,7 @@ func TestSCPUploadCountsTowardMaxSessions(t *testing.T) {
 	r := startRawScp(t, sf)
 	r.send([]byte("C0644 10 slow.pdf\n"))
 	r.ack("of the header")
-	c := sf.mustDial("frontdesk", testKey{signer: sf.signer})
+	c := sf.mustDial("frontdesk", testkit.Key{Signer: sf.signer})
 	tm := openTerm(t, c, true)
 	tm.waitFor("at its limit of 1 desks")
 	r.send([]byte("0123456789\x00"))
