@@ -3,8 +3,8 @@ package cli
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 
@@ -26,22 +26,6 @@ file is refused whole, with its line number.
 
 Flags:`
 
-// parseInterspersed parses flags that may come after the positional
-// arguments ("refdesk codes essential hypert --json").
-func parseInterspersed(fs *flag.FlagSet, args []string) (pos []string, code int, done bool) {
-	for {
-		if code, done := parse(fs, args); done {
-			return nil, code, true
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, 0, false
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
-}
-
 // codeRow is one match of `refdesk codes --json`.
 type codeRow struct {
 	Code        string `json:"code"`
@@ -57,12 +41,21 @@ func runCodes(cio IO, args []string) int {
 	cfg.bindFlags(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	limit := fs.Int("limit", 20, "at most this many matches")
-	version := fs.Bool("version", false, "say which code set is in use")
+	// --version here also says which code set is in use.
+	fs.Lookup("version").Usage = "print refdesk's version and the code set in use"
+	fs.Lookup("version").Value.(*versionFlag).say = func(w io.Writer) {
+		fmt.Fprintf(w, "refdesk %s\n", Version)
+		set, err := icd10.Open(cfg.DataDir)
+		if err != nil {
+			fmt.Fprintf(cio.Stderr, "refdesk codes: %v\n", err)
+		}
+		fmt.Fprintln(w, set.Version())
+	}
 	year := fs.Int("year", 0, "with import: the fiscal year of FILE (default: from its name)")
-	pos, code, done := parseInterspersed(fs, args)
-	if done {
+	if code, done := parse(fs, args); done {
 		return code
 	}
+	pos := fs.Args()
 	fail := func(code int, format string, a ...any) int {
 		fmt.Fprintf(cio.Stderr, "refdesk codes: "+format+"\n", a...)
 		return code
@@ -93,10 +86,6 @@ func runCodes(cio IO, args []string) int {
 	set, err := icd10.Open(cfg.DataDir)
 	if err != nil {
 		fmt.Fprintf(cio.Stderr, "refdesk codes: %v\n", err)
-	}
-	if *version {
-		fmt.Fprintln(cio.Stdout, set.Version())
-		return ExitOK
 	}
 	q := strings.TrimSpace(strings.Join(pos, " "))
 	if q == "" {

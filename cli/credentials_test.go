@@ -6,30 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"refdesk/api/sandbox/sandboxtest"
+	"refdesk/internal/testkit"
 )
-
-// syncBuffer is a bytes.Buffer safe for a command writing while a test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestSettingsFilesRoundTrip(t *testing.T) {
 	dir := t.TempDir()
@@ -120,10 +102,10 @@ func TestEnvironmentWinsOverCredentialsFile(t *testing.T) {
 
 // startServeFromFiles runs 'refdesk serve --data-dir dir' with no
 // environment at all and waits until it serves; the returned function stops it.
-func startServeFromFiles(t *testing.T, dir string) (stdout, stderr *syncBuffer, stop func() int) {
+func startServeFromFiles(t *testing.T, dir string) (stdout, stderr *testkit.Buffer, stop func() int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	out, errb := &syncBuffer{}, &syncBuffer{}
+	out, errb := &testkit.Buffer{}, &testkit.Buffer{}
 	done := make(chan int, 1)
 	go func() {
 		done <- runServe(IO{Env: nil, Stdin: strings.NewReader(""), Stdout: out, Stderr: errb, ctx: ctx}, []string{"--data-dir", dir})

@@ -132,6 +132,7 @@ func newFlags(cio IO, name, synopsis string) *flag.FlagSet {
 type versionFlag struct {
 	w   io.Writer
 	set bool
+	say func(io.Writer) // what a command prints instead of refdesk's version
 }
 
 func (v *versionFlag) String() string {
@@ -179,7 +180,11 @@ func parse(fs *flag.FlagSet, args []string) (code int, done bool) {
 	_ = fs.Parse(append([]string{"--"}, positional...))
 	if f := fs.Lookup("version"); f != nil {
 		if v, ok := f.Value.(*versionFlag); ok && v.set {
-			fmt.Fprintf(v.w, "refdesk %s\n", Version)
+			if v.say != nil {
+				v.say(v.w)
+			} else {
+				fmt.Fprintf(v.w, "refdesk %s\n", Version)
+			}
 			return ExitOK, true
 		}
 	}

@@ -82,6 +82,9 @@ func TestVersionOnEveryCommand(t *testing.T) {
 				}
 			}
 			code, out, errs := run(t, nil, args...)
+			if c.name == "codes" { // and the code set in use on a second line
+				out, _, _ = strings.Cut(out, "\n")
+			}
 			if code != ExitOK || strings.TrimSpace(out) != "refdesk "+Version {
 				t.Errorf("%q: code %d, stdout %q, stderr %q", args, code, out, errs)
 			}

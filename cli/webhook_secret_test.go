@@ -8,32 +8,14 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"refdesk/api"
 	"refdesk/api/sandbox"
+	"refdesk/internal/testkit"
 	"refdesk/state"
 )
-
-// lockedBuffer is an io.Writer a running command and a test share.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // smallSandbox is a Cobalt account (the sandbox over HTTP) small enough to
 // sync at once.
@@ -69,7 +51,7 @@ func TestServeStartsWithoutWebhookSecret(t *testing.T) {
 	keys := writeFile(t, "authorized_keys", "")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errs lockedBuffer
+	var out, errs testkit.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- runServe(IO{Env: env, Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errs, ctx: ctx},
