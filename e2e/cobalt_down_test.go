@@ -49,7 +49,7 @@ func TestServeStartsWithoutCobalt(t *testing.T) {
 	sb := exec.Command(refdeskBin, "sandbox", "--addr", cobalt, "--delay", "200ms", "--failure-rate", "0",
 		"--webhook-url", "http://"+srv.webhookAddr+"/webhooks/cobalt", "--webhook-secret", "whsec_e2e_down")
 	sb.Env = appEnv(t.TempDir())
-	var sbOut lockedBuffer
+	var sbOut testkit.Buffer
 	sb.Stdout, sb.Stderr = &sbOut, &sbOut
 	if err := sb.Start(); err != nil {
 		t.Fatal(err)

@@ -1,11 +1,9 @@
 package e2e
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -116,7 +114,7 @@ func noPTY(t *testing.T, srv *server, key testkit.Key) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out lockedBuffer // stdout and stderr are copied on two goroutines
+	var out testkit.Buffer // stdout and stderr are copied on two goroutines
 	sess.Stdout, sess.Stderr = &out, &out
 	if err := sess.Shell(); err != nil {
 		t.Fatal(err)
@@ -232,22 +230,4 @@ func testSIGTERM(t *testing.T, pause time.Duration) {
 	d.WaitText(10*time.Second, "Resume your draft?")
 	d.Type("y")
 	d.WaitText(step, "Draft resumed.", "Reason: Shortness of breath, typed just before the restart", "Patient: Doe, John · DOB 05/15/1980")
-}
-
-// lockedBuffer is a bytes.Buffer safe for concurrent writers.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

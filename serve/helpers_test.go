@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -206,22 +205,7 @@ func (f *fixture) mustDial(user string, k testkit.Key) *gossh.Client {
 }
 
 // screen collects a session's output (stdout and stderr together).
-type screen struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *screen) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *screen) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
-}
+type screen = testkit.Buffer
 
 // desk is a client session with a PTY and a shell.
 type term struct {

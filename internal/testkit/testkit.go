@@ -3,11 +3,13 @@
 package testkit
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -62,4 +64,24 @@ func Poll(d, interval time.Duration, cond func() bool) bool {
 		}
 		time.Sleep(interval)
 	}
+}
+
+// Buffer is a bytes.Buffer that a running command (or a server's log) and
+// a test may use at once.
+type Buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+// String is everything written so far.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
