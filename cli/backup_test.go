@@ -80,14 +80,16 @@ func TestBackupToDirKeepsNewest(t *testing.T) {
 }
 
 // version --json names the schema the binary writes, which a backup
-// reports too.
+// reports too, and the code set in use.
 func TestVersionJSON(t *testing.T) {
 	code, out, _ := run(t, nil, "version", "--json")
 	var v struct {
 		Version string `json:"version"`
 		Schema  int    `json:"schema"`
+		CodeSet string `json:"code_set"`
 	}
-	if code != ExitOK || json.Unmarshal([]byte(out), &v) != nil || v.Version != Version || v.Schema != state.SchemaVersion() || v.Schema < 1 {
+	if code != ExitOK || json.Unmarshal([]byte(out), &v) != nil || v.Version != Version || v.Schema != state.SchemaVersion() || v.Schema < 1 ||
+		v.CodeSet != "ICD-10-CM FY2027" {
 		t.Fatalf("version --json: exit %d, %q", code, out)
 	}
 }

@@ -74,7 +74,7 @@ func Main(args, env []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return ExitOK
 		case "-v", "--version", "-version", "version":
 			if len(args) > 1 && (args[1] == "--json" || args[1] == "-json") {
-				return versionJSON(stdout)
+				return versionJSON(env, stdout)
 			}
 			fmt.Fprintf(stdout, "refdesk %s\n", Version)
 			return ExitOK
