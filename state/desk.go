@@ -207,7 +207,12 @@ func (d *Desk) recoverInterrupted(ctx context.Context) error {
 }
 
 func (d *Desk) idsWithStatus(ctx context.Context, s Status) ([]int64, error) {
-	rows, err := d.st.r.QueryContext(ctx, "SELECT id FROM referrals WHERE status = ? ORDER BY id", s)
+	return d.queryIDs(ctx, "SELECT id FROM referrals WHERE status = ? ORDER BY id", s)
+}
+
+// queryIDs runs a query whose rows are one id each.
+func (d *Desk) queryIDs(ctx context.Context, query string, args ...any) ([]int64, error) {
+	rows, err := d.st.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

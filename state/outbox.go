@@ -18,21 +18,8 @@ const CauseOutbox = "sent from the outbox: Cobalt answers again"
 // Cobalt could not be reached (never because it refused them), oldest
 // first.
 func (d *Desk) waiting(ctx context.Context) ([]int64, error) {
-	rows, err := d.st.r.QueryContext(ctx, "SELECT id FROM referrals WHERE status = ? AND failure_reason = ? ORDER BY id",
+	return d.queryIDs(ctx, "SELECT id FROM referrals WHERE status = ? AND failure_reason = ? ORDER BY id",
 		NotSent, ReasonNotSent)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }
 
 // OutboxBacklog is the number of referrals waiting for Cobalt.
