@@ -6,12 +6,11 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
-	"runtime/metrics"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
+
+	"refdesk/internal/testkit"
 )
 
 // forgedBody is about size bytes of `[{},{},…]`: the cheapest bytes to
@@ -39,35 +38,6 @@ func notJSON(body []byte) []byte {
 	return b
 }
 
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// peakHeap samples the live heap until stop is closed and returns the
-// highest value seen.
-func peakHeap(stop <-chan struct{}) <-chan uint64 {
-	out := make(chan uint64, 1)
-	go func() {
-		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-		var peak uint64
-		t := time.NewTicker(time.Millisecond)
-		defer t.Stop()
-		for {
-			metrics.Read(s)
-			peak = max(peak, s[0].Value.Uint64())
-			select {
-			case <-stop:
-				out <- peak
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return out
-}
-
 // BenchmarkWebhookForged sends 40 parallel 1 MB bodies signed with 64
 // zeros through WebhookHandler: valid JSON (which a naive verifier
 // re-serialises) against the same bytes made non-JSON. Issue 19 wants the
@@ -90,9 +60,8 @@ func BenchmarkWebhookForged(b *testing.B) {
 			h := &WebhookHandler{Secrets: func() []string { return []string{"whsec_bench"} }}
 			b.ReportAllocs()
 			b.SetBytes(int64(parallel * len(bc.body)))
-			stop := make(chan struct{})
-			peak := peakHeap(stop)
-			cpu0 := cpuTime()
+			peak := testkit.SampleHeap()
+			cpu0 := testkit.CPUTime()
 			for b.Loop() {
 				var wg sync.WaitGroup
 				for range parallel {
@@ -108,10 +77,9 @@ func BenchmarkWebhookForged(b *testing.B) {
 				}
 				wg.Wait()
 			}
-			cpu := cpuTime() - cpu0
-			close(stop)
+			cpu := testkit.CPUTime() - cpu0
 			b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
-			b.ReportMetric(float64(<-peak)/(1<<20), "peak-heap-MB")
+			b.ReportMetric(float64(peak())/(1<<20), "peak-heap-MB")
 		})
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"refdesk/internal/testkit"
 )
 
 // typing is what a clerk types in the codes field, one key at a time, then
@@ -54,10 +56,10 @@ func BenchmarkSearchTyping(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		for _, q := range qs {
-			c0, t0 := cpuNow(), time.Now()
+			c0, t0 := testkit.CPUTime(), time.Now()
 			r := s.Search(q, 50)
 			lat = append(lat, time.Since(t0))
-			cpu = append(cpu, cpuNow()-c0)
+			cpu = append(cpu, testkit.CPUTime()-c0)
 			if r.Total == 0 {
 				b.Fatalf("%q found nothing", q)
 			}
@@ -83,14 +85,14 @@ func BenchmarkLoad(b *testing.B) {
 	for range b.N {
 		before := heapAlloc()
 		s := newLazy(EmbeddedYear, "embedded", func() (string, error) { return gunzip(embeddedFY2027) })
-		c0, t0 := cpuNow(), time.Now()
+		c0, t0 := testkit.CPUTime(), time.Now()
 		if err := s.Load(); err != nil {
 			b.Fatal(err)
 		}
 		parsed := time.Since(t0)
 		s.Search("essential hypertension", 50)
 		took = append(took, time.Since(t0))
-		cpu = append(cpu, cpuNow()-c0)
+		cpu = append(cpu, testkit.CPUTime()-c0)
 		search = append(search, parsed)
 		heap = heapAlloc() - before
 		runtime.KeepAlive(s)

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"refdesk/internal/testkit"
 )
 
 // typingSessions are typed one character at a time, then backspaced to empty.
@@ -60,7 +62,7 @@ func benchTyping(b *testing.B, n int, stateless bool) {
 			if q == "" || utf8.RuneCountInString(q) == 1 && s == nil {
 				s = ix.NewSearcher() // a new session starts at each first key
 			}
-			c0, t0 := cpuNow(), time.Now()
+			c0, t0 := testkit.CPUTime(), time.Now()
 			var r Result[Entry]
 			if stateless {
 				r = ix.Search(q, 100)
@@ -68,7 +70,7 @@ func benchTyping(b *testing.B, n int, stateless bool) {
 				r = s.Search(q, 100)
 			}
 			lat = append(lat, time.Since(t0))
-			cpu = append(cpu, cpuNow()-c0)
+			cpu = append(cpu, testkit.CPUTime()-c0)
 			if r.Size != n {
 				b.Fatalf("size %d", r.Size)
 			}

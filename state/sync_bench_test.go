@@ -4,11 +4,11 @@ import (
 	"context"
 	"path/filepath"
 	"runtime"
-	"runtime/metrics"
 	"testing"
 	"time"
 
 	"refdesk/api/sandbox"
+	"refdesk/internal/testkit"
 )
 
 // BenchmarkSync measures a full sync of the sandbox's default clinic (150
@@ -36,7 +36,7 @@ func BenchmarkSync100kPeakHeap(b *testing.B) {
 		e.open(b, Options{})
 		runtime.GC()
 		for _, name := range []string{"first", "again"} {
-			peak := sampleHeap()
+			peak := testkit.SampleHeap()
 			start := time.Now()
 			if _, err := e.d.Sync(context.Background(), nil); err != nil {
 				b.Fatal(err)
@@ -45,28 +45,4 @@ func BenchmarkSync100kPeakHeap(b *testing.B) {
 			b.ReportMetric(float64(peak())/(1<<20), name+"-peak-heap-MB")
 		}
 	}
-}
-
-// sampleHeap samples the heap's object bytes until stop is called, which
-// returns the peak.
-func sampleHeap() (stop func() uint64) {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	done := make(chan uint64)
-	quit := make(chan struct{})
-	go func() {
-		var peak uint64
-		t := time.NewTicker(time.Millisecond)
-		defer t.Stop()
-		for {
-			metrics.Read(s)
-			peak = max(peak, s[0].Value.Uint64())
-			select {
-			case <-quit:
-				done <- peak
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return func() uint64 { close(quit); return <-done }
 }
