@@ -31,7 +31,10 @@ var directories = [...]Directory{Providers, ReferringProviders, Patients}
 
 // Options configures a Desk.
 type Options struct {
-	Path        string      // the SQLite file (created 0600, its folder 0700)
+	Path string // the SQLite file (created 0600, its folder 0700)
+	// DatabaseURL, when set (postgres://…), keeps the store in PostgreSQL
+	// instead of the SQLite file at Path (issue 16; not built yet).
+	DatabaseURL string
 	Client      *api.Client // Cobalt or the sandbox
 	Logger      *slog.Logger
 	Now         func() time.Time
@@ -141,6 +144,9 @@ type Desk struct {
 // referrals; it does not pick providers).
 func Open(ctx context.Context, opt Options) (*Desk, error) {
 	opt.defaults()
+	if opt.DatabaseURL != "" {
+		return nil, errors.New("state: a PostgreSQL store (--database) is not built yet: leave REFDESK_DATABASE_URL unset to use the SQLite file")
+	}
 	st, err := openStore(ctx, opt.Path, opt.ReadOnly)
 	if err != nil {
 		return nil, err
