@@ -67,12 +67,16 @@ type recency[T Item] struct {
 	order []uint32           // touched rows, most recent/frequent first
 }
 
-// Recency: every Touch adds 1 to a key's weight and all weights decay by
-// decay per Touch (of the index), so both frequency and recency count.
-// The stored value is log(weight) + seq·log(1/decay), which orders keys
-// the same way at any later time without rewriting them.
+// Recency: every Touch adds 1 to a key's weight and all weights halve
+// every halfLife touches (of the index), so a key's weight is how often it
+// was chosen lately, an old choice counting less: a key chosen ten times
+// over the last few hundred touches comes before one chosen once just now
+// (the clinic's most used; a Searcher's Prefer puts one user's latest
+// choices first). The stored value is log(weight) + seq·forget, which
+// orders keys the same way at any later time without rewriting them.
 const (
-	decay      = 0.9
+	halfLife   = 100
+	forget     = math.Ln2 / halfLife
 	maxTouched = 2048
 )
 
@@ -92,7 +96,7 @@ func New[T Item](entries []T) *Index[T] {
 // the previous keystroke.
 func (ix *Index[T]) Search(query string, limit int) Result[T] {
 	sn := ix.snap.Load()
-	r, _, _ := sn.search(context.Background(), query, normQuery(query), limit, ix.viewOf(sn), nil, false)
+	r, _, _ := sn.search(context.Background(), query, normQuery(query), limit, ix.viewOf(sn), nil, false, nil)
 	return r
 }
 
@@ -112,7 +116,7 @@ func (ix *Index[T]) Touch(key string) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	ix.seq++
-	now := float64(ix.seq) * math.Log(1/decay)
+	now := float64(ix.seq) * forget
 	if old, ok := ix.touches[key]; ok {
 		hi, lo := max(old, now), min(old, now)
 		ix.touches[key] = hi + math.Log1p(math.Exp(lo-hi))

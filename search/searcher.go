@@ -17,7 +17,8 @@ type Searcher[T Item] struct {
 	ix     *Index[T]
 	mu     sync.Mutex
 	snap   *snapshot[T]
-	levels []*level[T] // answers for growing prefixes of the current query
+	levels []*level[T]     // answers for growing prefixes of the current query
+	prefer func() []string // Prefer's; nil when none
 }
 
 // level is the complete answer to one normalized query.
@@ -72,7 +73,11 @@ func (s *Searcher[T]) SearchContext(ctx context.Context, query string, limit int
 	if k := len(s.levels); k > 0 {
 		prev = s.levels[k-1]
 	}
-	res, lv, err := sn.search(ctx, query, norm, limit, v, prev, true)
+	var prefer []string
+	if norm == "" && s.prefer != nil {
+		prefer = s.prefer()
+	}
+	res, lv, err := sn.search(ctx, query, norm, limit, v, prev, true, prefer)
 	if err != nil {
 		return Result[T]{Query: query, Size: len(sn.entries)}, err
 	}
@@ -91,8 +96,9 @@ func (s *Searcher[T]) pop() {
 
 // search answers one query on this snapshot. prev, when it has its match
 // list, is the answer to a prefix of norm: only its matches are rescanned.
-// keep asks for the new match list in the returned level.
-func (sn *snapshot[T]) search(ctx context.Context, query, norm string, limit int, v *recency[T], prev *level[T], keep bool) (Result[T], *level[T], error) {
+// keep asks for the new match list in the returned level. prefer are the
+// keys an empty query lists first (Prefer).
+func (sn *snapshot[T]) search(ctx context.Context, query, norm string, limit int, v *recency[T], prev *level[T], keep bool, prefer []string) (Result[T], *level[T], error) {
 	rk := &ranker{inactive: sn.inactive, orig: sn.orig, frec: v.frec}
 	lv := &level[T]{norm: norm}
 	limit = max(limit, 0)
@@ -105,7 +111,7 @@ func (sn *snapshot[T]) search(ctx context.Context, query, norm string, limit int
 	}
 	switch {
 	case norm == "":
-		hits, total = sn.emptyTop(limit, rk, v), len(sn.entries)
+		hits, total = sn.emptyTop(limit, rk, v, sn.preferred(prefer, limit)), len(sn.entries)
 	case len(norm) == 1 && limit <= oneTopK:
 		hits, total = sn.oneTop(p, limit, rk, v)
 	default:
@@ -136,18 +142,30 @@ func (sn *snapshot[T]) search(ctx context.Context, query, norm string, limit int
 	return sn.result(query, p, hits, total), lv, nil
 }
 
-// emptyTop ranks every row for an empty query: touched rows first.
-func (sn *snapshot[T]) emptyTop(limit int, rk *ranker, v *recency[T]) []hit {
+// emptyTop ranks every row for an empty query: the preferred rows first,
+// in their order, then touched rows, then the rest.
+func (sn *snapshot[T]) emptyTop(limit int, rk *ranker, v *recency[T], pref []uint32) []hit {
+	skip := func(id uint32) bool {
+		for _, p := range pref {
+			if p == id {
+				return true
+			}
+		}
+		return false
+	}
+	limit -= len(pref)
 	top := newTopK(rk, limit)
 	for _, i := range v.order {
-		top.push(hit{idx: i})
+		if !skip(i) {
+			top.push(hit{idx: i})
+		}
 	}
 	found := 0 // untouched active rows pushed; later ones rank below them
 	for _, id := range sn.inv {
 		if found >= limit {
 			break
 		}
-		if _, ok := v.frec[id]; ok {
+		if _, ok := v.frec[id]; ok || skip(id) {
 			continue
 		}
 		top.push(hit{idx: id})
@@ -155,7 +173,14 @@ func (sn *snapshot[T]) emptyTop(limit int, rk *ranker, v *recency[T]) []hit {
 			found++
 		}
 	}
-	return top.sorted()
+	if len(pref) == 0 {
+		return top.sorted()
+	}
+	out := make([]hit, 0, len(pref)+len(top.h))
+	for _, id := range pref {
+		out = append(out, hit{idx: id})
+	}
+	return append(out, top.sorted()...)
 }
 
 // oneTop answers a one-byte query from the precomputed answer, letting
