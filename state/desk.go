@@ -118,6 +118,7 @@ type Desk struct {
 	client *api.Client
 	hub    *hub
 	idx    map[Directory]*Index
+	recent recentDesks // each desk's own recent choices (deskrecent.go)
 
 	// wmu orders each write with its publication, so subscribers see a
 	// referral's changes in the order they were committed.

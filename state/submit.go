@@ -166,6 +166,7 @@ func (d *Desk) Submit(ctx context.Context, user string, in ReferralInput) (Refer
 		return Referral{}, err
 	}
 	d.touch(in)
+	d.noteSent(user, in)
 	return d.send(ctx, id, req)
 }
 
@@ -217,21 +218,15 @@ func (d *Desk) ResendWith(ctx context.Context, user string, id int64, in Referra
 		return Referral{}, err
 	}
 	d.touch(in)
+	d.noteSent(user, in)
 	return d.send(ctx, id, req)
 }
 
+// touch counts in's choices for the clinic's most used (the indexes' own
+// order).
 func (d *Desk) touch(in ReferralInput) {
-	d.idx[Patients].Touch(in.PatientMRN)
-	fromDir, toDir, _ := api.DirectoryFor(in.Direction)
-	for _, p := range []struct{ id, dir string }{{in.FromEHRID, fromDir}, {in.ToEHRID, toDir}} {
-		if p.id == api.NoProvider || p.id == "" {
-			continue
-		}
-		if p.dir == api.DirReferringProviders {
-			d.idx[ReferringProviders].Touch(p.id)
-		} else {
-			d.idx[Providers].Touch(p.id)
-		}
+	for _, ch := range choicesOf(in) {
+		d.idx[ch.dir].Touch(ch.key)
 	}
 }
 

@@ -35,6 +35,7 @@ type env struct {
 	ctx  context.Context
 	path string      // the desk's SQLite file
 	api  *api.Client // the desk's client, to open the file again
+	user string      // the session's user for start ("front1" when empty)
 }
 
 // envOpts changes newEnvWith's set-up.
@@ -99,7 +100,11 @@ func newEnvWith(t *testing.T, w, h int, o envOpts) *env {
 
 // start builds a fresh root model on the same desk (a new session).
 func (e *env) start(w, h int) {
-	e.m = newModel(Session{Desk: e.desk, User: "front1", Account: "SANDBOX", Sandbox: true,
+	user := e.user
+	if user == "" {
+		user = "front1"
+	}
+	e.m = newModel(Session{Desk: e.desk, User: user, Account: "SANDBOX", Sandbox: true,
 		Completions: "webhooks on test", DocumentsDir: e.docs, Context: e.ctx, NoColor: true,
 		DraftDelay: 40 * time.Millisecond})
 	e.d = uitest.New(e.t, func(msg tea.Msg) tea.Cmd {

@@ -135,20 +135,22 @@ func (m *Model) sentDocs() func() map[string]bool {
 	}
 }
 
-// sources are the desk's three indexes, nil when there is no desk.
+// sources are the desk's three indexes as this desk's pickers search them
+// (its own recent choices first on an empty search), nil when there is no
+// desk.
 func (m *Model) sources() form.Sources {
-	d := m.s.Desk
+	d, ctx := m.s.Desk, m.s.Context
 	if d == nil {
 		return form.Sources{}
 	}
-	src := func(ix *state.Index) picker.Source {
-		if ix == nil {
-			return nil
+	src := func(dir state.Directory) picker.Source {
+		if ix := d.IndexFor(ctx, m.s.User, dir); ix != nil {
+			return ix
 		}
-		return ix
+		return nil
 	}
-	return form.Sources{Patients: src(d.Index(state.Patients)), Providers: src(d.Index(state.Providers)),
-		Referring: src(d.Index(state.ReferringProviders))}
+	return form.Sources{Patients: src(state.Patients), Providers: src(state.Providers),
+		Referring: src(state.ReferringProviders)}
 }
 
 // remote asks Cobalt for patients (GET /v1/patients), run by the picker in
