@@ -37,7 +37,7 @@ func TestEmptyPickersStartWithTheDesksOwnChoices(t *testing.T) {
 	top := func(user string) state.ReferralInput {
 		t.Helper()
 		e.user = user
-		e.start(120, 40) // a new session of this desk
+		e.start(120, 40)   // a new session of this desk
 		e.d.Press("enter") // Patient: the top row
 		e.d.Type("o")      // outgoing, and on to From
 		e.d.Press("enter") // From: the top row
