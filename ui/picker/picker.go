@@ -3,8 +3,9 @@
 // picker's own state.Searcher, which narrows from the previous keystroke; a
 // new key cancels the previous key's search, and answers older than the
 // last keystroke are dropped, so typing never waits), matched
-// characters highlighted, the count of matches, recent choices first when
-// the query is empty, an explicit "No provider on this side" row for
+// characters highlighted, the count of matches, the desk's recent choices
+// and the clinic's most used first when the query is empty (the Source's
+// Searcher decides), an explicit "No provider on this side" row for
 // providers and, for patients, "Ask Cobalt" when nothing matches locally.
 package picker
 
@@ -21,7 +22,8 @@ import (
 	"refdesk/ui/theme"
 )
 
-// Source is what a picker searches: *state.Index satisfies it. The picker
+// Source is what a picker searches: *state.DeskIndex (a desk's view, its
+// own recent choices first) and *state.Index satisfy it. The picker
 // searches only through its own Searcher (NewSearcher, made when the picker
 // gets the source), which narrows from the previous keystroke and notices
 // when a sync replaces the index's contents.
