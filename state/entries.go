@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 	"time"
 
@@ -10,9 +11,9 @@ import (
 )
 
 // The index entries the pickers search are built here from synced rows.
-// Text is what the matcher searches and the picker shows: the name, the
-// detail, then the ids (and, for patients, the date of birth in both forms
-// people type).
+// Text is what the matcher searches and (but for a patient's second date
+// of birth, see Shown) the picker shows: the name, the detail, then the
+// ids (and, for patients, the date of birth in both forms people type).
 
 const sep = " · "
 
@@ -104,6 +105,37 @@ func PatientEntry(p api.Patient) Entry {
 		Text:   join(name, detail, iso),
 		DOB:    p.DOB,
 	}
+}
+
+// Shown is the part of e.Text a picker draws, with pos (match offsets
+// into Text) moved onto it. A patient's Text ends with the date of birth
+// as YYYY-MM-DD only so that it can be searched; the row shows the date
+// once, as MM/DD/YYYY, and lights it up whole when the match reached
+// into the hidden form (the matcher may have taken a digit or two of it
+// from the date shown, so digit-by-digit would light up a ragged date).
+func (e Entry) Shown(pos []int) (string, []int) {
+	shown, ok := strings.CutSuffix(e.Text, sep+e.DOB)
+	us := "DOB " + USDate(e.DOB)
+	at := strings.Index(shown, us)
+	if e.DOB == "" || !ok || us == "DOB "+e.DOB || at < 0 {
+		return e.Text, pos
+	}
+	date := at + len("DOB ")
+	end := date + len(us) - len("DOB ")
+	hidden := slices.ContainsFunc(pos, func(p int) bool { return p >= len(shown) })
+	var out []int
+	for _, p := range pos {
+		if p < len(shown) && (!hidden || p < date || p >= end) {
+			out = append(out, p)
+		}
+	}
+	if hidden {
+		for p := date; p < end; p++ {
+			out = append(out, p)
+		}
+		slices.Sort(out)
+	}
+	return shown, out
 }
 
 // lastFirst is "Last, First", or whichever part is present.

@@ -40,3 +40,24 @@ func TestEntries(t *testing.T) {
 		t.Errorf("odd patient entry %+v", odd)
 	}
 }
+
+// Shown drops only a patient's hidden ISO date: a DOB that is not a date
+// is in the detail once already, a provider's text is drawn whole.
+func TestEntryShown(t *testing.T) {
+	pt := PatientEntry(api.Patient{FirstName: "John", LastName: "Doe", DOB: "1980-05-15", MRN: "1234567"})
+	iso := strings.LastIndex(pt.Text, "1980")
+	shown, pos := pt.Shown([]int{0, iso, iso + 9})
+	us := strings.Index(shown, "05/15/1980")
+	if shown != "Doe, John · DOB 05/15/1980 · MRN 1234567" || len(pos) != 11 || pos[0] != 0 || pos[1] != us || pos[10] != us+9 {
+		t.Errorf("patient shown %q %v", shown, pos)
+	}
+	for _, e := range []Entry{
+		PatientEntry(api.Patient{FirstName: "Ann", DOB: "unknown", MRN: "1"}),
+		PatientEntry(api.Patient{FirstName: "Ann", MRN: "2"}),
+		ProviderEntry(api.Provider{EHRID: "7", Name: "Dr 1980-05-15"}),
+	} {
+		if shown, pos := e.Shown([]int{1}); shown != e.Text || len(pos) != 1 {
+			t.Errorf("%q shown as %q %v", e.Text, shown, pos)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"refdesk/api"
 	"refdesk/state"
@@ -356,6 +357,36 @@ func TestScatteredLettersAreNoMatchForEnter(t *testing.T) {
 		h.d.Press("enter")
 		if c := h.m.Chosen(); c.Key != "7" {
 			t.Fatalf("%q: enter chose %+v", q, c)
+		}
+	}
+}
+
+// A patient's row shows the date of birth once, as the desk writes it
+// (05/15/1980), although the ISO form is searched too; a date typed either
+// way lights up the date shown.
+func TestPatientRowShowsDOBOnce(t *testing.T) {
+	for _, q := range []string{"", "05/15/1980", "1980-05-15", "doe"} {
+		h := newHarness(t, Config{ID: 1, Patients: true}, patients())
+		h.d.Type(q)
+		_, v, _ := strings.Cut(h.view(), "\n") // the rows, under the query
+		if !strings.Contains(v, "Doe, John · DOB 05/15/1980 · MRN 414421") || strings.Contains(v, "1980-05-15") {
+			t.Fatalf("query %q: the DOB is not shown once:\n%s", q, v)
+		}
+		if q == "" {
+			continue
+		}
+		st := theme.New(true, true)
+		st.Match = lipgloss.NewStyle().Transform(func(s string) string { return "[" + s + "]" })
+		h.m.styles = &st
+		res, _ := h.m.Result()
+		got := uitest.Plain(h.m.rowView(row{kind: rowEntry, match: res.Matches[0]}, 100))
+		want := map[string]string{
+			"05/15/1980": "Doe, John · DOB [05/15/1980] · MRN 414421",
+			"1980-05-15": "Doe, John · DOB [05/15/1980] · MRN 414421",
+			"doe":        "[Doe], John · DOB 05/15/1980 · MRN 414421",
+		}[q]
+		if got != want {
+			t.Errorf("query %q: row %q, want %q", q, got, want)
 		}
 	}
 }

@@ -102,7 +102,8 @@ func (m Model) rowView(r row, width int) string {
 	if e.Inactive {
 		suffix = " [INACTIVE]"
 	}
-	text := highlight(e.Text, r.match.Positions, st.Match)
+	shown, pos := e.Shown(r.match.Positions)
+	text := highlight(shown, pos, st.Match)
 	return ansi.Truncate(text, max(5, width-len(suffix)), "…") + st.Warn.Render(suffix)
 }
 
