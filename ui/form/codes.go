@@ -59,7 +59,7 @@ func newCodes(set *icd10.Set, now func() time.Time, st *theme.Styles, keys *them
 	}
 	in := textinput.New()
 	in.Prompt = "› "
-	in.Placeholder = "a code (I10) or words (essential hypert); several: I10, Z87.39"
+	// view sets the placeholder: the longest hint that fits.
 	in.CharLimit = 400
 	in.SetStyles(st.TextInput)
 	return codesField{set: set, now: now, styles: st, keys: keys, input: in}

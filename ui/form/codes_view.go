@@ -61,6 +61,17 @@ func (c codesField) summary() string {
 	return strings.Join(parts, " · ")
 }
 
+// fitting is the first of hints that fits in width columns (the last one
+// otherwise).
+func fitting(width int, hints ...string) string {
+	for _, h := range hints {
+		if lipgloss.Width(h) <= width {
+			return h
+		}
+	}
+	return hints[len(hints)-1]
+}
+
 // view draws the focused field in width columns and at most height lines:
 // the codes chosen, the input with the count, the matches.
 func (c codesField) view(width, height int) string {
@@ -82,6 +93,11 @@ func (c codesField) view(width, height int) string {
 		count = plural(c.res.Total, "match")
 	}
 	c.input.SetWidth(max(10, width-lipgloss.Width(count)-6))
+	// The longest hint is cut at 80 columns once the count is beside it.
+	c.input.Placeholder = fitting(c.input.Width(),
+		"a code (I10) or words (essential hypert); several: I10, Z87.39",
+		"a code (I10) or words; several: I10, Z87.39",
+		"a code or words")
 	lines = append(lines, c.input.View()+"  "+st.Muted.Render(count))
 	avail := max(1, height-len(lines)-1)
 	start := 0
