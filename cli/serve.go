@@ -154,7 +154,7 @@ func runServe(cio IO, args []string) int {
 				deskInbox = filepath.Join(inbox, s.InboxFolder)
 			}
 			return shutdownAdapter{ui.New(ui.Session{
-				Desk: b.desk, User: s.Desk, Account: b.account(), Sandbox: b.sandbox != nil,
+				Desk: b.desk, User: s.Desk, UserLabel: "desk", Account: b.account(), Sandbox: b.sandbox != nil,
 				Completions: b.completions(), LastWebhook: b.lastWebhook(), DocumentsDir: *docs, Confine: true,
 				InboxDir: deskInbox,
 				Logger:   b.logger, Context: sctx, NoColor: s.NoColor(), OnEventShown: mx.Shown,

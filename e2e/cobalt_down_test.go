@@ -44,7 +44,7 @@ func TestServeStartsWithoutCobalt(t *testing.T) {
 		t.Fatal(err)
 	}
 	alice := openDesk(t, srv, "alice", c.desk1, 160, 45)
-	alice.WaitText(15*time.Second, "user front-desk-1", "directories not synced yet; next try", "Directories not synced yet — Cobalt unreachable: connection refused")
+	alice.WaitText(15*time.Second, "desk front-desk-1", "directories not synced yet; next try", "Directories not synced yet — Cobalt unreachable: connection refused")
 
 	sb := exec.Command(refdeskBin, "sandbox", "--addr", cobalt, "--delay", "200ms", "--failure-rate", "0",
 		"--webhook-url", "http://"+srv.webhookAddr+"/webhooks/cobalt", "--webhook-secret", "whsec_e2e_down")

@@ -24,7 +24,7 @@ func TestServeDeskIsTheKey(t *testing.T) {
 	srv := c.serve(t)
 
 	d := openDesk(t, srv, "carol", c.desk1, 140, 45)
-	d.WaitText(10*time.Second, "user front-desk-1")
+	d.WaitText(10*time.Second, "desk front-desk-1")
 	typeReason(d, "Knee pain since March, MRI")
 	d.Drop()
 
@@ -32,7 +32,7 @@ func TestServeDeskIsTheKey(t *testing.T) {
 	anonName := "key-" + strings.NewReplacer("+", "-", "/", "_").Replace(fp[len("SHA256:"):][:12])
 	for _, login := range []string{"carol (front-desk-1)", "front-desk-1", "carol"} {
 		other := openDesk(t, srv, login, anon, 140, 45)
-		screen := other.WaitText(10*time.Second, "▶ Patient", "user "+anonName)
+		screen := other.WaitText(10*time.Second, "▶ Patient", "desk "+anonName)
 		if strings.Contains(screen, "Resume your draft?") || strings.Contains(screen, "front-desk-1") {
 			t.Fatalf("another key connecting as %q was offered the first desk's draft or name:\n%s", login, screen)
 		}
@@ -42,5 +42,5 @@ func TestServeDeskIsTheKey(t *testing.T) {
 	again := openDesk(t, srv, "someone-else", c.desk1, 140, 45)
 	again.WaitText(10*time.Second, "Resume your draft?", "A referral for Doe, John · DOB 05/15/1980 · MRN 414421")
 	again.Type("y")
-	again.WaitText(step, "Draft resumed.", "Reason: Knee pain since March, MRI", "user front-desk-1")
+	again.WaitText(step, "Draft resumed.", "Reason: Knee pain since March, MRI", "desk front-desk-1")
 }

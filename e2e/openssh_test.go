@@ -28,7 +28,7 @@ func TestServeOpenSSH(t *testing.T) {
 	tm := startTmux(t, 120, 40, appEnv(t.TempDir(), "TERM=xterm-256color"), sshBin, "-tt", "-i", keyFile, "-p", port,
 		"-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
 		"-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "frontdesk@"+host)
-	tm.WaitText(15*time.Second, "user front-desk-1", "SANDBOX", "▶ Patient", "2,000 in directory")
+	tm.WaitText(15*time.Second, "desk front-desk-1", "SANDBOX", "▶ Patient", "2,000 in directory")
 	tm.Type("doe john")
 	tm.WaitText(step, "› doe john", "▸ Doe, John")
 	tm.Press("enter")

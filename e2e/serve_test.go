@@ -70,8 +70,8 @@ func TestServeTwoDesksSeeCompleted(t *testing.T) {
 
 	alice := openDesk(t, srv, "alice", c.desk1, 140, 45)
 	bob := openDesk(t, srv, "bob", c.desk2, 180, 45) // wide: the pane shows "by front-desk-1" whole
-	alice.WaitText(10*time.Second, "user front-desk-1", "SANDBOX", "▶ Patient")
-	bob.WaitText(10*time.Second, "user front-desk-2", "SANDBOX", "▶ Patient")
+	alice.WaitText(10*time.Second, "desk front-desk-1", "SANDBOX", "▶ Patient")
+	bob.WaitText(10*time.Second, "desk front-desk-2", "SANDBOX", "▶ Patient")
 
 	ch := fillForm(alice, outgoingWithLetter)
 	alice.Press("enter")

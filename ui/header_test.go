@@ -37,3 +37,15 @@ func TestHeaderShowsLastWebhookAge(t *testing.T) {
 		t.Errorf("without a receiver the header says %q", h)
 	}
 }
+
+// Over serve the name in the header is the desk's, from its key (the SSH
+// user typed is ignored): "desk NAME"; locally it is the OS user's.
+func TestHeaderNamesTheDeskOverServe(t *testing.T) {
+	for label, want := range map[string]string{"desk": "refdesk · desk front1 ·", "": "refdesk · user front1 ·"} {
+		m := newModel(Session{User: "front1", UserLabel: label, Account: "ci_1234", Context: context.Background(), NoColor: true})
+		m.width = 200
+		if h := uitest.Plain(m.headerView()); !strings.HasPrefix(h, want) {
+			t.Errorf("label %q: header %q, want it to start %q", label, h, want)
+		}
+	}
+}

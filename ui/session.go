@@ -22,7 +22,8 @@ import (
 // per SSH session.
 type Session struct {
 	Desk         *state.Desk
-	User         string // OS user locally, SSH user over serve
+	User         string // OS user locally; over serve the desk's name from its key (not the SSH user typed)
+	UserLabel    string // the header's word before User: "desk" over serve; "user" when empty
 	Account      string // e.g. "SANDBOX" or the Cobalt client id's first chars
 	Sandbox      bool   // show the SANDBOX badge + "synthetic data" banner
 	Completions  string // "webhooks" or "polling Cobalt (no webhook receiver)"

@@ -133,7 +133,11 @@ func (m *Model) helpView() string {
 
 func (m *Model) headerView() string {
 	st := m.styles
-	parts := []string{st.Title.Render("refdesk"), "user " + theme.Clean(m.s.User)}
+	who := "user"
+	if m.s.UserLabel != "" {
+		who = m.s.UserLabel
+	}
+	parts := []string{st.Title.Render("refdesk"), who + " " + theme.Clean(m.s.User)}
 	if m.s.Sandbox {
 		parts = append(parts, st.Badge.Render("SANDBOX"))
 	} else if m.s.Account != "" {
