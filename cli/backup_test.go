@@ -93,3 +93,37 @@ func TestVersionJSON(t *testing.T) {
 		t.Fatalf("version --json: exit %d, %q", code, out)
 	}
 }
+
+// referrals reads the clinic's database (refdesk.db) whether or not
+// credentials are set; the sandbox's (sandbox.db) only with --sandbox, as
+// backup does. A missing database says which one and what to do.
+func TestReferralsSandboxIsExplicit(t *testing.T) {
+	data := t.TempDir()
+	env := []string{"REFDESK_DATA_DIR=" + data, "HOME=" + t.TempDir()} // no credentials
+	open := func(name string) {
+		d, err := state.Open(context.Background(), state.Options{Path: filepath.Join(data, name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Close()
+	}
+	open("sandbox.db")
+	code, out, errs := run(t, env, "referrals")
+	if code != ExitUsage || !strings.Contains(errs, filepath.Join(data, "refdesk.db")) || !strings.Contains(errs, "--sandbox") {
+		t.Errorf("only sandbox.db, no --sandbox: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if code, out, errs := run(t, env, "referrals", "--sandbox", "--json"); code != ExitOK || strings.TrimSpace(out) != "[]" {
+		t.Errorf("--sandbox: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if err := os.Remove(filepath.Join(data, "sandbox.db")); err != nil {
+		t.Fatal(err)
+	}
+	open("refdesk.db")
+	if code, out, errs := run(t, env, "referrals", "--json"); code != ExitOK || strings.TrimSpace(out) != "[]" || errs != "" {
+		t.Errorf("refdesk.db without credentials: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	code, _, errs = run(t, env, "referrals", "--sandbox")
+	if code != ExitUsage || !strings.Contains(errs, filepath.Join(data, "sandbox.db")) {
+		t.Errorf("--sandbox without sandbox.db: exit %d, stderr %q", code, errs)
+	}
+}

@@ -143,6 +143,7 @@ func runReferrals(cio IO, args []string) int {
 	asJSON := fs.Bool("json", false, "print JSON")
 	asCSV := fs.Bool("csv", false, "print CSV (for a spreadsheet)")
 	limit := fs.Int("limit", 0, "at most this many, newest first (0: all)")
+	sandboxDB := fs.Bool("sandbox", false, "list the sandbox's referrals (sandbox.db) instead of the clinic's (refdesk.db)")
 	if code, done := parse(fs, args); done {
 		return code
 	}
@@ -168,13 +169,19 @@ func runReferrals(cio IO, args []string) int {
 	if err != nil {
 		return fail(ExitUsage, "%v", err)
 	}
+	// Which database is chosen, never guessed from the credentials (a
+	// script without them must not list synthetic referrals as the
+	// clinic's): the clinic's, or the sandbox's with --sandbox, as backup.
 	db := filepath.Join(cfg.DataDir, "refdesk.db")
-	if cfg.Sandbox() {
+	if *sandboxDB {
 		db = filepath.Join(cfg.DataDir, "sandbox.db")
-		fmt.Fprintln(cio.Stderr, "refdesk referrals: no Cobalt credentials set: showing the sandbox's referrals")
 	}
 	if _, err := os.Stat(db); err != nil {
-		return fail(ExitUsage, "no referrals here yet: %s does not exist (is --data-dir right?)", db)
+		hint := "is --data-dir right? serve's is the --data-dir it runs with"
+		if _, err := os.Stat(filepath.Join(cfg.DataDir, "sandbox.db")); err == nil && !*sandboxDB {
+			hint = "the sandbox's referrals are in sandbox.db beside it: add --sandbox to list them"
+		}
+		return fail(ExitUsage, "no referrals here yet: %s does not exist (%s)", db, hint)
 	}
 	ctx := context.Background()
 	desk, err := state.Open(ctx, state.Options{Path: db, ReadOnly: true})

@@ -80,7 +80,7 @@ func TestBackupRestoreDrill(t *testing.T) {
 	}
 
 	srv = c.serve(t)
-	cmd = exec.Command(refdeskBin, "referrals", "--json")
+	cmd = exec.Command(refdeskBin, "referrals", "--sandbox", "--json")
 	cmd.Env = appEnv(c.data)
 	listing, err := cmd.Output()
 	if err != nil {

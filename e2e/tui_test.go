@@ -135,7 +135,7 @@ func TestDeskCompletesAndFails(t *testing.T) {
 	tm.WaitText(step, "[exited 0]")
 
 	// What the desk stored, read by the CLI after the desk has quit.
-	cmd := exec.Command(refdeskBin, "referrals", "--json")
+	cmd := exec.Command(refdeskBin, "referrals", "--sandbox", "--json")
 	cmd.Env = appEnv(data)
 	out, err := cmd.Output()
 	if err != nil {
