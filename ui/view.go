@@ -388,9 +388,11 @@ func (m *Model) fieldKeys() []key.Binding {
 		return []key.Binding{k.Left, k.Right}
 	case form.FieldDocuments:
 		if m.form.Offering() {
-			yes := k.Yes
+			yes, no := k.Yes, k.No
 			yes.SetHelp("y", "send under that name")
-			return []key.Binding{yes, key.NewBinding(key.WithKeys("n"), key.WithHelp("any other key", "does not attach it"))}
+			no.SetHelp("n/esc", "don't attach")
+			enter := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "the highlighted choice"))
+			return []key.Binding{enter, yes, no, key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←/→", "switch"))}
 		}
 		if m.form.Busy() {
 			attach := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "attach/open"))

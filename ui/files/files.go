@@ -38,10 +38,14 @@ type Model struct {
 	msg      string
 	base     int64 // bytes of the request without documents
 	// offer: a chosen file whose content shows another type than its
-	// name, waiting for y (send it under the name its content shows).
-	offer  *state.DocumentRef
-	styles *theme.Styles
-	keys   *theme.Keys
+	// name, waiting for the answer: send it under the name its content
+	// shows (highlighted first: Enter does it), or do not attach it
+	// (offerNo: highlighted after →).
+	offer   *state.DocumentRef
+	offerNo bool
+	batch   int // files attached so far of the marked ones Enter attaches
+	styles  *theme.Styles
+	keys    *theme.Keys
 }
 
 // New roots a documents field at dir.
@@ -122,11 +126,58 @@ func (m *Model) load(dir string) tea.Cmd {
 
 // Close hides the file picker (Esc), and drops a question about a file's
 // name.
-func (m *Model) Close() { m.picking = false; m.offer = nil }
+func (m *Model) Close() {
+	if m.offer != nil {
+		m.Decline()
+	}
+	m.picking = false
+}
 
-// Offering reports whether a chosen file waits for y: send it under the
-// name its content shows.
+// Offering reports whether a chosen file waits for the answer: send it
+// under the name its content shows, or not.
 func (m Model) Offering() bool { return m.offer != nil }
+
+// Decline answers the question "no": the file is not attached (Esc, n).
+func (m *Model) Decline() {
+	if m.offer != nil {
+		m.msg = theme.Clean(filepath.Base(m.offer.Path)) + " was not attached."
+		m.offer = nil
+	}
+}
+
+// offerKey answers the question: y sends the file under the name its
+// content shows, n does not attach it, Enter does what is highlighted
+// (sending, until ← or → moves the highlight). Other keys leave the
+// question open: a stray key decides nothing.
+func (m Model) offerKey(kp tea.KeyPressMsg) Model {
+	yes := key.Matches(kp, m.keys.Yes) || (kp.String() == "enter" && !m.offerNo)
+	no := kp.String() == "n" || (kp.String() == "enter" && m.offerNo)
+	o := *m.offer
+	switch {
+	case yes:
+		m.offer = nil
+		m.msg = ""
+		m.keep(o)
+	case no:
+		m.Decline()
+	case key.Matches(kp, m.keys.Left, m.keys.Right):
+		m.offerNo = !m.offerNo
+		return m
+	default:
+		return m
+	}
+	if b := &m.br; len(b.marked) > 0 && b.marked[0] == o.Path { // answered for one of the marked: on with the rest
+		attached := strings.HasPrefix(m.msg, "Attached ")
+		b.marked = b.marked[1:]
+		if attached {
+			m.batch++
+		}
+		if attached {
+			m.attachMarked()
+		} // else "not attached" stays on screen, the rest still marked
+	}
+	return m
+}
 
 // BodySize is the size of the whole request with the chosen documents.
 func (m Model) BodySize() int64 { return BodySize(m.base, m.docs) }
@@ -171,17 +222,10 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	default:
 		return m, nil
 	}
-	m.msg = "" // a note answers the last key; the next key moves on
 	if m.offer != nil {
-		o := *m.offer
-		m.offer = nil
-		if key.Matches(kp, m.keys.Yes) {
-			m.keep(o)
-		} else {
-			m.msg = theme.Clean(filepath.Base(o.Path)) + " was not attached."
-		}
-		return m, nil
+		return m.offerKey(kp), nil
 	}
+	m.msg = "" // a note answers the last key; the next key moves on
 	if !m.picking {
 		switch {
 		case key.Matches(kp, m.keys.Add):
@@ -241,9 +285,9 @@ func (m *Model) add(path string) {
 	ref := state.DocumentRef{Name: name, Path: path, Size: info.Size()}
 	if t, fixed, ok := state.SendName(path, name); ok {
 		ref.Name = fixed
-		m.offer = &ref
+		m.offer, m.offerNo = &ref, false
 		m.msg = theme.Clean(name) + " looks like a " + t.Label + ": send it as " + theme.Clean(fixed) +
-			"? y yes · any other key no (the file on disk is not renamed)"
+			"? (the file on disk is not renamed)"
 		return
 	}
 	if !api.HasExtension(name) {

@@ -244,7 +244,7 @@ func TestScanFixedInPlace(t *testing.T) {
 	}
 	h := newHarness(t, dir, false)
 	h.choose("faxscan")
-	if got := h.m.Message(); got != "faxscan looks like a PDF: send it as faxscan.pdf? y yes · any other key no (the file on disk is not renamed)" {
+	if got := h.m.Message(); got != "faxscan looks like a PDF: send it as faxscan.pdf? (the file on disk is not renamed)" {
 		t.Fatalf("offer = %q", got)
 	}
 	if !h.m.Offering() || len(h.m.Docs()) != 0 {
@@ -264,7 +264,7 @@ func TestScanFixedInPlace(t *testing.T) {
 			t.Fatalf("%s: offer = %q", name, h.m.Message())
 		}
 		h.d.Press("n")
-		if got := h.m.Message(); got != name+" was not attached." || h.m.Offering() {
+		if got := h.m.Message(); got != name+" was not attached." || h.m.Offering() || !h.m.Picking() {
 			t.Fatalf("%s after n: %q", name, got)
 		}
 	}
@@ -274,5 +274,86 @@ func TestScanFixedInPlace(t *testing.T) {
 	}
 	if n := len(h.m.Docs()); n != 1 {
 		t.Fatalf("%d docs", n)
+	}
+}
+
+// A hurried clerk presses Enter on the question: it does what is
+// highlighted, and "Send as …" is highlighted first (the clerk chose the
+// file to attach it; sending it under the name its content shows is what
+// lets the EHR open it, and the file on disk keeps its name). ←/→ move the
+// highlight; a stray key does not answer; the choices are on screen.
+func TestScanOfferEnterSendsHighlighted(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"faxscan", "scan2"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("%PDF-1.7\n"+strings.Repeat("x", 100)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := newHarness(t, dir, false)
+	h.choose("faxscan")
+	v := h.m.View(80, true)
+	if !strings.Contains(v, h.m.styles.Cursor.Render("▸ Send as faxscan.pdf")) || !strings.Contains(uitest.Plain(v), "Don't attach") ||
+		!strings.Contains(uitest.Plain(v), "enter: the highlighted choice") {
+		t.Fatalf("the choices are not on screen, Send highlighted:\n%q", v)
+	}
+	h.d.Press("x", "1", "a")
+	if !h.m.Offering() || len(h.m.Docs()) != 0 || !strings.Contains(uitest.Plain(h.m.View(80, true)), "▸ Send as faxscan.pdf") {
+		t.Fatalf("a stray key answered the question: offering %v, docs %+v", h.m.Offering(), h.m.Docs())
+	}
+	h.d.Press("enter")
+	if docs := h.m.Docs(); len(docs) != 1 || docs[0].Name != "faxscan.pdf" || h.m.Offering() {
+		t.Fatalf("enter on the question: docs %+v, message %q", docs, h.m.Message())
+	}
+	h.choose("scan2")
+	h.d.Press("right")
+	if v := h.m.View(80, true); !strings.Contains(v, h.m.styles.Cursor.Render("▸ Don't attach")) {
+		t.Fatalf("→ does not highlight Don't attach:\n%q", v)
+	}
+	h.d.Press("enter")
+	if n := len(h.m.Docs()); n != 1 || h.m.Message() != "scan2 was not attached." || !h.m.Picking() {
+		t.Fatalf("enter on Don't attach: %d docs, message %q, picking %v", n, h.m.Message(), h.m.Picking())
+	}
+}
+
+// Marked files go on being attached after the question about one of them
+// is answered "send"; after "don't attach" the rest stay marked, the
+// answer on screen.
+func TestMarkedFilesGoOnAfterTheQuestion(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"a.pdf", "b-scan", "c.pdf"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("%PDF-1.7\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, answer := range []string{"enter", "n"} {
+		h := newHarness(t, dir, false)
+		h.d.Press("a")
+		for _, name := range []string{"a.pdf", "b-scan", "c.pdf"} {
+			h.d.Press("home")
+			for k, r := range h.m.br.rows {
+				if h.m.br.all[r].name == name {
+					break
+				} else if k == len(h.m.br.rows)-1 {
+					t.Fatalf("%s not listed", name)
+				}
+				h.d.Press("down")
+			}
+			h.d.Press("space")
+		}
+		h.d.Press("enter")
+		if !h.m.Offering() {
+			t.Fatalf("no question for b-scan: %q", h.m.Message())
+		}
+		h.d.Press(answer)
+		var names []string
+		for _, d := range h.m.Docs() {
+			names = append(names, d.Name)
+		}
+		got := strings.Join(names, ",") + " | " + h.m.Message()
+		want := map[string]string{"enter": "a.pdf,b-scan.pdf,c.pdf | Attached 3 files.",
+			"n": "a.pdf | b-scan was not attached."}[answer]
+		if got != want {
+			t.Errorf("%s: %q, want %q", answer, got, want)
+		}
 	}
 }

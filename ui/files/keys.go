@@ -56,18 +56,8 @@ func (m Model) pickKey(kp tea.KeyPressMsg) (Model, tea.Cmd) {
 		b.filter()
 	case "enter":
 		if len(b.marked) > 0 {
-			paths := append([]string(nil), b.marked...)
-			for _, p := range paths {
-				m.add(p)
-				if !strings.HasPrefix(m.msg, "Attached ") {
-					m.picking = true // keep the list to fix what was refused
-					return m, nil
-				}
-			}
-			if len(paths) > 1 {
-				m.msg = "Attached " + strconv.Itoa(len(paths)) + " files."
-			}
-			b.marked = nil
+			m.batch = 0
+			m.attachMarked()
 			return m, nil
 		}
 		e, ok := b.highlighted()
@@ -86,6 +76,24 @@ func (m Model) pickKey(kp tea.KeyPressMsg) (Model, tea.Cmd) {
 		}
 	}
 	return m, nil
+}
+
+// attachMarked attaches the marked files in turn. It stops at a file
+// refused (the list stays open to fix it) or asked about (the answer goes
+// on with the rest: offerKey).
+func (m *Model) attachMarked() {
+	b := &m.br
+	for len(b.marked) > 0 {
+		m.add(b.marked[0])
+		if m.offer != nil || !strings.HasPrefix(m.msg, "Attached ") {
+			m.picking = true // keep the list to answer or fix
+			return
+		}
+		b.marked, m.batch = b.marked[1:], m.batch+1
+	}
+	if m.batch > 1 {
+		m.msg = "Attached " + strconv.Itoa(m.batch) + " files."
+	}
 }
 
 // enter opens folder e, unless it leads outside the documents folder.

@@ -42,9 +42,14 @@ func (m Model) View(width int, focused bool) string {
 		}
 		msg = lipgloss.NewStyle().Width(width).Render(style.Render(m.msg)) + "\n"
 	}
+	if m.offer != nil {
+		msg += m.offerView(width) + "\n"
+	}
 	if m.picking {
 		b.WriteString(msg) // above the list, which may fill the space left
-		b.WriteString(m.listView(width) + "\n")
+		// The field's height counts one line of message: the list gives
+		// up a row for each line more (a long name, the question).
+		b.WriteString(m.listView(width, max(0, strings.Count(msg, "\n")-1)) + "\n")
 	} else {
 		if len(m.docs) == 0 {
 			b.WriteString(st.Muted.Render("No documents (optional). Enter or a: add a file.") + "\n")
@@ -67,9 +72,25 @@ func (m Model) View(width int, focused bool) string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
+// offerView draws the question's two choices, the one Enter takes
+// highlighted, and its keys.
+func (m Model) offerView(width int) string {
+	st := m.styles
+	choice := func(label string, on bool) string {
+		if on {
+			return st.Cursor.Render("▸ " + label)
+		}
+		return "  " + label
+	}
+	send := "Send as " + textsafe.Fit(m.offer.Name, max(10, width/2))
+	line := choice(send, !m.offerNo) + "   " + choice("Don't attach", m.offerNo)
+	return line + "\n" + st.Muted.Render(textsafe.Fit("enter: the highlighted choice · y send · n/esc don't attach · ←/→ switch", max(10, width)))
+}
+
 // listView draws the open picker: the folder, the search, the rows with
-// their age and size, and the keys.
-func (m Model) listView(width int) string {
+// their age and size, and the keys; taken lines more than budgeted are
+// above it.
+func (m Model) listView(width, taken int) string {
 	st, br := m.styles, m.br
 	var b strings.Builder
 	rel, err := filepath.Rel(m.root, br.dir)
@@ -93,10 +114,22 @@ func (m Model) listView(width int) string {
 		b.WriteString(st.Muted.Render(textsafe.Fit("  No file name matches “"+br.query+"”: Backspace to search again.", max(10, width))) + "\n")
 	}
 	now := m.now()
-	end := min(len(br.rows), br.offset+max(1, br.height))
-	for i := br.offset; i < end; i++ {
+	rows := br.height - taken
+	if m.offer != nil {
+		rows++ // the question's keys take the place of the list's
+	}
+	rows = max(1, rows)
+	start := br.offset
+	if br.cursor >= start+rows { // the highlighted row stays in view
+		start = br.cursor - rows + 1
+	}
+	end := min(len(br.rows), start+rows)
+	for i := start; i < end; i++ {
 		e := br.all[br.rows[i]]
 		b.WriteString(m.rowView(e, i == br.cursor, br.isMarked(e.path), now, width) + "\n")
+	}
+	if m.offer != nil { // the question's keys are above
+		return strings.TrimSuffix(b.String(), "\n")
 	}
 	keys := "enter attach · space mark · → open folder · ← up · esc close"
 	if n := len(br.marked); n > 0 {

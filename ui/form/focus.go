@@ -45,10 +45,13 @@ func (m *Model) focusField(f int) tea.Cmd {
 	return nil
 }
 
-// Back handles Esc inside the form: it closes the file picker, or clears a
-// picker's search. It reports false when there was nothing to back out of.
+// Back handles Esc inside the form: it answers the file picker's question
+// "no", or closes the file picker, or clears a picker's search. It reports false when there was nothing to back out of.
 func (m *Model) Back() bool {
 	switch {
+	case m.Busy() && m.docs.Offering(): // Esc answers "don't attach"; the list stays
+		m.docs.Decline()
+		return true
 	case m.Busy():
 		if !m.docs.ClearSearch() {
 			m.docs.Close()
