@@ -100,7 +100,7 @@ func New(cfg Config) Model {
 	m.to = picker.New(picker.Config{ID: idTo, Label: "To", AllowNone: true}, nil, st, keys)
 	m.setDirectories()
 	m.reason = textarea.New()
-	m.reason.Placeholder = "Why is the patient referred? (required; Enter for a new line)"
+	m.reason.Placeholder = "Why is the patient referred? (required)" // the keys are on the line below
 	m.reason.ShowLineNumbers = false
 	m.reason.SetStyles(st.TextArea)
 	m.reason.SetHeight(3)

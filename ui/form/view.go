@@ -128,8 +128,11 @@ func (m Model) body(f, w, h int) string {
 		return s
 	case FieldReason:
 		if focused {
-			m.reason.SetHeight(min(6, max(2, h)))
-			return m.reason.View()
+			// Enter is a new line here, so the field says how to move on.
+			k := m.cfg.Keys
+			hint := "enter new line · " + k.Next.Help().Key + " next field · " + k.Review.Help().Key + " review"
+			m.reason.SetHeight(min(6, max(2, h-1)))
+			return m.reason.View() + "\n" + st.Muted.Render(ansi.Truncate(hint, w, "…"))
 		}
 		v := strings.TrimSpace(m.reason.Value())
 		if v == "" {
