@@ -139,7 +139,7 @@ func (m *Model) resumeKey(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	switch {
-	case key.Matches(k, m.keys.Yes), key.Matches(k, m.keys.Choose):
+	case key.Matches(k, m.keys.Resume):
 		m.screen = screenMain
 		cmd := m.form.SetInput(m.resumeIn)
 		m.lastInput = m.form.Input()

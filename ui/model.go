@@ -288,7 +288,7 @@ func (m *Model) keyPress(k tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(k, keys.Quit):
 		return m.quit()
-	case k.String() == "f1" || (k.Text == "?" && !m.typing()):
+	case key.Matches(k, m.helpBinding()):
 		m.help.ShowAll = !m.help.ShowAll
 		m.resize()
 		return nil
@@ -309,7 +309,7 @@ func (m *Model) keyPress(k tea.KeyPressMsg) tea.Cmd {
 	}
 	var cmd tea.Cmd
 	if m.onPane {
-		if !m.pane.InDetail() && !m.pane.Searching() && !m.pane.Typing() && k.Text == "q" {
+		if !m.pane.InDetail() && !m.pane.Searching() && !m.pane.Typing() && key.Matches(k, keys.QuitList) {
 			return m.quit()
 		}
 		m.pane, cmd = m.pane.Update(k)
@@ -317,6 +317,15 @@ func (m *Model) keyPress(k tea.KeyPressMsg) tea.Cmd {
 	}
 	m.form, cmd = m.form.Update(k)
 	return cmd
+}
+
+// helpBinding is the help key now: ? is a character while typing, so
+// only F1 opens the help there.
+func (m *Model) helpBinding() key.Binding {
+	if m.typing() {
+		return m.keys.HelpF1
+	}
+	return m.keys.Help
 }
 
 // typing reports whether printable keys go into a text field now.

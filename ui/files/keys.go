@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"refdesk/ui/theme"
@@ -14,9 +15,9 @@ import (
 // Enter attaches (the marked files, else the highlighted one) or opens a
 // folder, ← or Backspace on an empty search goes up a folder.
 func (m Model) pickKey(kp tea.KeyPressMsg) (Model, tea.Cmd) {
-	b := &m.br
-	switch kp.String() {
-	case "esc":
+	b, k := &m.br, m.keys
+	switch {
+	case key.Matches(kp, k.Back):
 		if b.query != "" {
 			b.query = ""
 			b.filter()
@@ -24,37 +25,37 @@ func (m Model) pickKey(kp tea.KeyPressMsg) (Model, tea.Cmd) {
 		}
 		m.picking = false
 		return m, nil
-	case "up", "ctrl+p":
+	case key.Matches(kp, k.Up):
 		b.move(-1)
-	case "down", "ctrl+n":
+	case key.Matches(kp, k.Down):
 		b.move(1)
-	case "pgup":
+	case key.Matches(kp, k.PageUp):
 		b.move(-b.height)
-	case "pgdown":
+	case key.Matches(kp, k.PageDown):
 		b.move(b.height)
-	case "home":
+	case key.Matches(kp, k.Home):
 		b.move(-len(b.rows))
-	case "end":
+	case key.Matches(kp, k.End):
 		b.move(len(b.rows))
-	case "space":
+	case key.Matches(kp, k.Mark):
 		if e, ok := b.highlighted(); ok {
 			b.toggle(e)
 			b.move(1)
 		}
-	case "right":
+	case key.Matches(kp, k.Open):
 		if e, ok := b.highlighted(); ok && e.dir {
 			return m, m.enter(e)
 		}
-	case "left":
+	case key.Matches(kp, k.Parent):
 		return m, m.up()
-	case "backspace":
+	case key.Matches(kp, k.Erase):
 		if b.query == "" {
 			return m, m.up()
 		}
 		r := []rune(b.query)
 		b.query = string(r[:len(r)-1])
 		b.filter()
-	case "enter":
+	case key.Matches(kp, k.Choose):
 		if len(b.marked) > 0 {
 			m.batch = 0
 			m.attachMarked()

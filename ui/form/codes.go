@@ -278,7 +278,7 @@ func (m Model) codesKey(msg tea.Msg) (Model, tea.Cmd) {
 				c.cursor++
 			}
 			return m, nil
-		case kp.String() == "backspace" && c.input.Value() == "" && len(c.chosen) > 0:
+		case key.Matches(kp, m.cfg.Keys.Erase) && c.input.Value() == "" && len(c.chosen) > 0:
 			c.chosen = c.chosen[:len(c.chosen)-1]
 			m.errs[FieldCodes] = ""
 			return m, nil

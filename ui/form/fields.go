@@ -25,9 +25,9 @@ func (m Model) directionKey(kp tea.KeyPressMsg) (Model, tea.Cmd) {
 	k := m.cfg.Keys
 	next := m.direction
 	switch {
-	case kp.Text == "i" || kp.Text == "I":
+	case key.Matches(kp, k.Incoming):
 		next = api.DirectionIncoming
-	case kp.Text == "o" || kp.Text == "O":
+	case key.Matches(kp, k.Outgoing):
 		next = api.DirectionOutgoing
 	case key.Matches(kp, k.Left), key.Matches(kp, k.Right):
 		if next == api.DirectionIncoming {
@@ -152,13 +152,13 @@ func (m Model) priorityKey(kp tea.KeyPressMsg) (Model, tea.Cmd) {
 		}
 	}
 	switch {
-	case kp.Text == "r" || kp.Text == "R":
+	case key.Matches(kp, k.Routine):
 		m.priority = api.PriorityRoutine
 		return m, m.move(1) // the letter says it all: move on
-	case kp.Text == "u" || kp.Text == "U":
+	case key.Matches(kp, k.Urgent):
 		m.priority = api.PriorityUrgent
 		return m, m.move(1)
-	case kp.Text == "s" || kp.Text == "S":
+	case key.Matches(kp, k.Stat):
 		m.priority = api.PriorityStat
 		return m, m.move(1)
 	case key.Matches(kp, k.Left):

@@ -288,7 +288,7 @@ func (m Model) key(kp tea.KeyPressMsg) (Model, tea.Cmd) {
 	vis := m.Visible()
 	k := m.keys
 	switch {
-	case kp.Text == "/" && m.detail == nil:
+	case key.Matches(kp, k.Find) && m.detail == nil:
 		m.find.typing = true
 		m.note = ""
 	case key.Matches(kp, k.Found):

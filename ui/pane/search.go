@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"refdesk/state"
@@ -55,16 +56,17 @@ func wordMatches(r state.Referral, name, w string) bool {
 
 // findKey is a key while the search takes the keys.
 func (m Model) findKey(kp tea.KeyPressMsg) (Model, tea.Cmd) {
-	switch kp.String() {
-	case "enter":
+	k := m.keys
+	switch {
+	case key.Matches(kp, k.Choose):
 		m.find.typing = false
-	case "backspace":
+	case key.Matches(kp, k.Erase):
 		if r := []rune(m.find.query); len(r) > 0 {
 			m.find.query = string(r[:len(r)-1])
 		} else {
 			m.find.typing = false
 		}
-	case "up", "down":
+	case key.Matches(kp, k.Up, k.Down):
 		m.find.typing = false
 		return m.key(kp)
 	default:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
@@ -78,7 +79,7 @@ func (m Model) settleKey(kp tea.KeyPressMsg) (Model, tea.Cmd) {
 	}
 	ctx, user, id := m.ctx, m.user, s.id
 	switch {
-	case s.found && kp.String() == "enter":
+	case s.found && key.Matches(kp, m.keys.Choose):
 		ehr := strings.TrimSpace(s.input.Value())
 		if ehr == "" {
 			m.note = "Type the referral's id in eCW, then Enter (Esc to cancel)."
@@ -92,7 +93,7 @@ func (m Model) settleKey(kp tea.KeyPressMsg) (Model, tea.Cmd) {
 		var cmd tea.Cmd
 		s.input, cmd = s.input.Update(kp)
 		return m, cmd
-	case kp.Text == "y" || kp.String() == "enter":
+	case key.Matches(kp, m.keys.Yes, m.keys.Choose):
 		return m, func() tea.Msg {
 			r, err := st.SettleNotFound(ctx, user, id)
 			return settledMsg{r, false, err}

@@ -1,6 +1,7 @@
 package theme
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -53,14 +54,18 @@ func TestStylesNoColorHaveNoColour(t *testing.T) {
 }
 
 func TestEveryBindingHasKeysAndHelp(t *testing.T) {
-	k := DefaultKeys()
-	for name, b := range map[string]key.Binding{"Quit": k.Quit, "Help": k.Help, "Switch": k.Switch,
-		"Sync": k.Sync, "Back": k.Back, "Next": k.Next, "Prev": k.Prev, "Review": k.Review, "Up": k.Up,
-		"Down": k.Down, "Choose": k.Choose, "Left": k.Left, "Right": k.Right, "Add": k.Add, "Remove": k.Remove,
-		"Open": k.Open, "Parent": k.Parent, "Submit": k.Submit, "Confirm": k.Confirm, "Edit": k.Edit,
-		"Details": k.Details, "Reopen": k.Reopen, "Filter": k.Filter, "Yes": k.Yes, "No": k.No, "Discard": k.Discard} {
+	k := reflect.ValueOf(DefaultKeys())
+	for i := 0; i < k.NumField(); i++ {
+		name := k.Type().Field(i).Name
+		b, ok := k.Field(i).Interface().(key.Binding)
+		if !ok {
+			t.Fatalf("Keys.%s is not a key.Binding", name)
+		}
 		if len(b.Keys()) == 0 || b.Help().Key == "" || b.Help().Desc == "" {
 			t.Errorf("%s: keys %v help %+v", name, b.Keys(), b.Help())
 		}
+	}
+	if k.NumField() < 40 {
+		t.Fatalf("Keys has %d bindings: the walk missed them", k.NumField())
 	}
 }
