@@ -3,6 +3,7 @@ package ui
 import (
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	"charm.land/lipgloss/v2"
 )
 
@@ -134,24 +135,15 @@ func (c *viewCache) joinBoxes(l, r string) string {
 	return c.join
 }
 
-// helpKey is everything the help line depends on.
-type helpKey struct {
-	width  int
-	all    bool
-	screen screen
-	onPane bool
-	focus  int
-	busy   bool
-	dup    bool
-	gen    int
-	// what else changes the keys shown: a confirmation asked, the
-	// review's stage
-	confirm bool
-	review  string
-}
-
+// helpMemo is the help as last drawn, and what it was drawn from: the
+// width, the full or short form, the styles, and the help text of every
+// binding shown (sig; a group ends with an empty entry). spare is the
+// array the next frame's sig is written into, then compared with sig.
 type helpMemo struct {
-	ok  bool
-	key helpKey
-	out string
+	ok         bool
+	width      int
+	all        bool
+	gen        int
+	sig, spare []key.Help
+	out        string
 }

@@ -102,6 +102,23 @@ func (m *Model) quit() tea.Cmd {
 	return nil
 }
 
+// questionKeys are the keys of the quit or resume question, for the help
+// and the question's own line.
+func (m *Model) questionKeys() []key.Binding {
+	k := m.keys
+	switch {
+	case m.confirmDiscard && m.screen == screenQuit:
+		return []key.Binding{theme.With(k.Yes, "y", "discard it and quit"), theme.With(k.Other, "any other key", "keeps it")}
+	case m.confirmDiscard:
+		return []key.Binding{theme.With(k.Yes, "y", "discard it"), theme.With(k.Other, "any other key", "keeps it")}
+	case m.screen == screenQuit:
+		return []key.Binding{theme.With(k.Yes, "y", "quit (keep the draft)"), theme.With(k.No, "n/esc", "stay"),
+			theme.With(k.Discard, "d", "discard the draft…")}
+	}
+	return []key.Binding{k.Resume, theme.With(k.No, "n/esc", "not now (offered again next start)"),
+		theme.With(k.Discard, "d", "discard…")}
+}
+
 // quitKey answers "Quit refdesk?". Discarding asks once more.
 func (m *Model) quitKey(k tea.KeyPressMsg) tea.Cmd {
 	if m.confirmDiscard {

@@ -309,7 +309,7 @@ func (m *Model) keyPress(k tea.KeyPressMsg) tea.Cmd {
 	}
 	var cmd tea.Cmd
 	if m.onPane {
-		if !m.pane.InDetail() && !m.pane.Searching() && !m.pane.Typing() && key.Matches(k, keys.QuitList) {
+		if m.qQuits() && key.Matches(k, keys.QuitList) {
 			return m.quit()
 		}
 		m.pane, cmd = m.pane.Update(k)

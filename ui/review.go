@@ -307,11 +307,7 @@ func (m *Model) reviewView(w int) string {
 			b.WriteString(wrap.Render(st.Muted.Render("Cobalt's message: "+r.cobalt)) + "\n")
 		}
 	}
-	var keys []string
-	for _, k := range m.reviewKeys() {
-		keys = append(keys, k.Help().Key+" "+k.Help().Desc)
-	}
-	b.WriteString("\n" + st.Muted.Render(strings.Join(keys, " · ")))
+	b.WriteString("\n" + st.Muted.Render(theme.Hint(0, m.reviewKeys()...)))
 	return b.String()
 }
 

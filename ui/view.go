@@ -5,12 +5,10 @@ import (
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"refdesk/ui/form"
 	"refdesk/ui/pane"
 	"refdesk/ui/theme"
 )
@@ -107,28 +105,6 @@ func (m *Model) render() string {
 	b.WriteString(m.bodyView(l) + "\n")
 	b.WriteString(m.helpView())
 	return b.String()
-}
-
-// helpView is the help line (or the full help), from the cache when
-// nothing it depends on changed.
-func (m *Model) helpView() string {
-	k := helpKey{width: m.width, all: m.help.ShowAll, screen: m.screen, onPane: m.onPane,
-		focus: m.form.Focus(), busy: m.form.Busy(), dup: m.review != nil && m.review.dup != nil, gen: m.styleGen,
-		confirm: m.confirmDiscard || m.form.Offering()}
-	for _, b := range m.reviewKeys() {
-		k.review += b.Help().Key + " " + b.Help().Desc + ";"
-	}
-	if c := &m.cache.help; c.ok && c.key == k {
-		return c.out
-	}
-	// help's own truncation lets an item through when its ellipsis does
-	// not fit: cut each line to the width as well.
-	helpLines := strings.Split(m.help.View(m.helpMap()), "\n")
-	for i, l := range helpLines {
-		helpLines[i] = ansi.Truncate(l, m.width, "…")
-	}
-	m.cache.help = helpMemo{ok: true, key: k, out: strings.Join(helpLines, "\n")}
-	return m.cache.help.out
 }
 
 func (m *Model) headerView() string {
@@ -229,11 +205,11 @@ func (m *Model) bodyView(l rootLayout) string {
 	case screenQuit:
 		if m.confirmDiscard {
 			return m.question(h, "Discard the draft?", "The referral in progress is thrown away for good (the audit log records it).",
-				"y discard it and quit · any other key keeps it")
+				theme.Hint(0, m.questionKeys()...))
 		}
 		return m.question(h, "Quit refdesk?",
 			"A referral is in progress. It is kept as a draft and offered when you next start.",
-			"y quit (keep the draft) · n/esc stay · d discard the draft…")
+			theme.Hint(0, m.questionKeys()...))
 	case screenResume:
 		what := "A referral"
 		if m.resumeIn.PatientMRN != "" {
@@ -241,11 +217,11 @@ func (m *Model) bodyView(l rootLayout) string {
 		}
 		if m.confirmDiscard {
 			return m.question(h, "Discard the draft?", what+" is thrown away for good (the audit log records it).",
-				"y discard it · any other key keeps it")
+				theme.Hint(0, m.questionKeys()...))
 		}
 		return m.question(h, "Resume your draft?",
 			what+" was left unfinished "+ago(m.now().Sub(m.resumeAt))+".",
-			"y/enter resume · n/esc not now (offered again next start) · d discard…")
+			theme.Hint(0, m.questionKeys()...))
 	}
 	c := &m.cache
 	if l.wide {
@@ -311,97 +287,3 @@ func clip(s string, h int) string {
 }
 
 func itoa(n int) string { return fmt.Sprint(n) }
-
-// helpMap is the help for the screen that has the keyboard.
-type helpMap struct {
-	short []key.Binding
-	full  [][]key.Binding
-}
-
-func (h helpMap) ShortHelp() []key.Binding  { return h.short }
-func (h helpMap) FullHelp() [][]key.Binding { return h.full }
-
-func (m *Model) helpMap() helpMap {
-	k := *m.keys
-	if m.onPane {
-		k.Switch.SetHelp("ctrl+t", "form")
-	} else {
-		k.Switch.SetHelp("ctrl+t", "referrals")
-	}
-	global := []key.Binding{k.Switch, k.Sync, k.Help, k.Quit}
-	switch {
-	case (m.screen == screenQuit || m.screen == screenResume) && m.confirmDiscard:
-		k.Yes.SetHelp("y", "discard for good")
-		anyKey := key.NewBinding(key.WithKeys("n"), key.WithHelp("any other key", "keeps it"))
-		return helpMap{short: []key.Binding{k.Yes, anyKey}, full: [][]key.Binding{{k.Yes, anyKey}}}
-	case m.screen == screenQuit:
-		k.Yes.SetHelp("y", "quit, keep the draft")
-		k.No.SetHelp("n/esc", "stay")
-		k.Discard.SetHelp("d", "discard…")
-		return helpMap{short: []key.Binding{k.Yes, k.No, k.Discard}, full: [][]key.Binding{{k.Yes, k.No, k.Discard}}}
-	case m.screen == screenResume:
-		k.Yes.SetHelp("y/enter", "resume")
-		k.No.SetHelp("n/esc", "not now")
-		k.Discard.SetHelp("d", "discard…")
-		return helpMap{short: []key.Binding{k.Yes, k.No, k.Discard}, full: [][]key.Binding{{k.Yes, k.No, k.Discard}}}
-	case m.screen == screenReview:
-		keys := m.reviewKeys()
-		return helpMap{short: append(keys, k.Help, k.Quit), full: [][]key.Binding{keys, global}}
-	case m.onPane:
-		find := key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "search"))
-		nav := []key.Binding{k.Up, k.Down, k.Details, k.Reopen, k.Found, k.NotFound, k.Filter, find, k.Back}
-		return helpMap{short: []key.Binding{k.Help, k.Move, k.Details, find, k.Reopen, k.Filter, k.Switch, k.Quit},
-			full: [][]key.Binding{nav, global}}
-	}
-	nav := []key.Binding{k.Next, k.Prev, k.Review, k.Back}
-	field := m.fieldKeys()
-	short := []key.Binding{k.Help, k.Next, k.Review}
-	picker := m.form.Focus() == form.FieldPatient || m.form.Focus() == form.FieldFrom || m.form.Focus() == form.FieldTo
-	for _, b := range field {
-		// A picker's short line keeps its own key (ctrl+o) and ↑↓; the
-		// full help says what enter and esc do there.
-		if b.Help() != k.Up.Help() && b.Help() != k.Down.Help() && !(picker && (b.Help().Key == "enter" || b.Help().Key == "esc")) {
-			short = append(short, b)
-		}
-	}
-	if picker {
-		short = append(short, k.Move)
-	}
-	short = append(short, k.Switch, k.Quit)
-	return helpMap{short: short, full: [][]key.Binding{nav, field, global}}
-}
-
-// fieldKeys are the keys of the focused field.
-func (m *Model) fieldKeys() []key.Binding {
-	k := m.keys
-	switch m.form.Focus() {
-	case form.FieldPatient, form.FieldFrom, form.FieldTo:
-		choose := k.Choose
-		choose.SetHelp("enter", "choose (keeps a choice shown; no match: nothing)")
-		back := k.Back
-		back.SetHelp("esc", "clear the search")
-		if m.form.Focus() == form.FieldPatient {
-			return []key.Binding{k.Up, k.Down, choose, back}
-		}
-		return []key.Binding{k.Up, k.Down, choose, k.None, back}
-	case form.FieldDirection, form.FieldPriority:
-		return []key.Binding{k.Left, k.Right}
-	case form.FieldDocuments:
-		if m.form.Offering() {
-			yes, no := k.Yes, k.No
-			yes.SetHelp("y", "send under that name")
-			no.SetHelp("n/esc", "don't attach")
-			enter := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "the highlighted choice"))
-			return []key.Binding{enter, yes, no, key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←/→", "switch"))}
-		}
-		if m.form.Busy() {
-			attach := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "attach/open"))
-			mark := key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "mark"))
-			find := key.NewBinding(key.WithKeys("a"), key.WithHelp("type", "search"))
-			up := key.NewBinding(key.WithKeys("left"), key.WithHelp("←", "up a folder"))
-			return []key.Binding{attach, mark, find, up, k.Back}
-		}
-		return []key.Binding{k.Add, k.Remove}
-	}
-	return nil
-}

@@ -150,8 +150,9 @@ func (m *Model) Decline() {
 // (sending, until ← or → moves the highlight). Other keys leave the
 // question open: a stray key decides nothing.
 func (m Model) offerKey(kp tea.KeyPressMsg) Model {
-	yes := key.Matches(kp, m.keys.Yes) || (kp.String() == "enter" && !m.offerNo)
-	no := kp.String() == "n" || (kp.String() == "enter" && m.offerNo)
+	enter := key.Matches(kp, m.keys.Choose)
+	yes := key.Matches(kp, m.keys.Yes) || (enter && !m.offerNo)
+	no := key.Matches(kp, m.keys.No) || (enter && m.offerNo)
 	o := *m.offer
 	switch {
 	case yes:

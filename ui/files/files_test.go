@@ -293,7 +293,7 @@ func TestScanOfferEnterSendsHighlighted(t *testing.T) {
 	h.choose("faxscan")
 	v := h.m.View(80, true)
 	if !strings.Contains(v, h.m.styles.Cursor.Render("▸ Send as faxscan.pdf")) || !strings.Contains(uitest.Plain(v), "Don't attach") ||
-		!strings.Contains(uitest.Plain(v), "enter: the highlighted choice") {
+		!strings.Contains(uitest.Plain(v), "enter the highlighted choice") {
 		t.Fatalf("the choices are not on screen, Send highlighted:\n%q", v)
 	}
 	h.d.Press("x", "1", "a")

@@ -84,7 +84,7 @@ func (m Model) offerView(width int) string {
 	}
 	send := "Send as " + textsafe.Fit(m.offer.Name, max(10, width/2))
 	line := choice(send, !m.offerNo) + "   " + choice("Don't attach", m.offerNo)
-	return line + "\n" + st.Muted.Render(textsafe.Fit("enter: the highlighted choice · y send · n/esc don't attach · ←/→ switch", max(10, width)))
+	return line + "\n" + st.Muted.Render(theme.Hint(max(10, width), m.ShortHelp()...))
 }
 
 // listView draws the open picker: the folder, the search, the rows with
@@ -131,11 +131,7 @@ func (m Model) listView(width, taken int) string {
 	if m.offer != nil { // the question's keys are above
 		return strings.TrimSuffix(b.String(), "\n")
 	}
-	keys := "enter attach · space mark · → open folder · ← up · esc close"
-	if n := len(br.marked); n > 0 {
-		keys = fmt.Sprintf("%d marked · enter attach them · space unmark · esc close", n)
-	}
-	b.WriteString(st.Muted.Render(textsafe.Fit(keys, max(10, width))))
+	b.WriteString(st.Muted.Render(theme.Hint(max(10, width), m.ShortHelp()...)))
 	return b.String()
 }
 

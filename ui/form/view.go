@@ -114,7 +114,7 @@ func (m Model) body(f, w, h int) string {
 	case FieldDirection:
 		s := radio(st, m.direction, []string{api.DirectionIncoming, api.DirectionOutgoing})
 		if focused {
-			s += "\n" + st.Muted.Render("i incoming · o outgoing · ←/→ switch")
+			s += "\n" + st.Muted.Render(m.radioHint(w))
 			if from, to, ok := api.DirectoryFor(m.direction); ok {
 				s += "\n" + st.Muted.Render("From searches "+from+"; To searches "+to+".")
 			}
@@ -123,16 +123,14 @@ func (m Model) body(f, w, h int) string {
 	case FieldPriority:
 		s := radio(st, m.priority, []string{api.PriorityRoutine, api.PriorityUrgent, api.PriorityStat})
 		if focused {
-			s += "\n" + st.Muted.Render("r routine · u urgent · s stat · ←/→")
+			s += "\n" + st.Muted.Render(m.radioHint(w))
 		}
 		return s
 	case FieldReason:
 		if focused {
 			// Enter is a new line here, so the field says how to move on.
-			k := m.cfg.Keys
-			hint := "enter new line · " + k.Next.Help().Key + " next field · " + k.Review.Help().Key + " review"
 			m.reason.SetHeight(min(6, max(2, h-1)))
-			return m.reason.View() + "\n" + st.Muted.Render(ansi.Truncate(hint, w, "…"))
+			return m.reason.View() + "\n" + st.Muted.Render(m.reasonHint(w))
 		}
 		v := strings.TrimSpace(m.reason.Value())
 		if v == "" {

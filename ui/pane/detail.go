@@ -78,18 +78,11 @@ func (m Model) detailView() string {
 	if len(m.detail.trans) == 0 {
 		b.WriteString(st.Muted.Render("No transitions recorded.") + "\n")
 	}
-	hint := "esc back"
-	if r.Status == state.Failed || r.Status == state.NotSent {
-		hint += " · r reopen in the form"
-	}
-	if r.Attention != "" {
-		hint += " · e found in eCW · n not in eCW"
-	}
 	if q := m.settleView(); q != "" {
 		b.WriteString("\n" + q + m.noteLine())
 		return b.String()
 	}
-	b.WriteString("\n" + st.Muted.Render(hint) + m.noteLine())
+	b.WriteString("\n" + st.Muted.Render(theme.Hint(m.width, m.detailKeys()...)) + m.noteLine())
 	return b.String()
 }
 

@@ -127,8 +127,8 @@ func (m Model) settleView() string {
 	st := m.styles
 	if m.settle.found {
 		return st.Label.Render("Found in eCW — its EHR id: ") + m.settle.input.View() + "\n" +
-			st.Muted.Render("enter record it as Completed · esc cancel")
+			st.Muted.Render(theme.Hint(0, m.settleKeys()...))
 	}
 	return st.Warn.Render("Not in eCW? Referral #"+itoa64(m.settle.id)+" becomes Not sent, to be reopened and sent again.") + "\n" +
-		st.Muted.Render("y/enter yes, record it · esc cancel")
+		st.Muted.Render(theme.Hint(0, m.settleKeys()...))
 }

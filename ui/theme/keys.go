@@ -1,6 +1,11 @@
 package theme
 
-import "charm.land/bubbles/v2/key"
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/lipgloss/v2"
+)
 
 // Keys is the one keymap of the ui: every key a component reacts to is
 // matched through one of these bindings (key.Matches), never by its name.
@@ -140,4 +145,23 @@ func DefaultKeys() Keys {
 func With(b key.Binding, keys, desc string) key.Binding {
 	b.SetHelp(keys, desc)
 	return b
+}
+
+// Hint writes bindings as "key desc · key desc": the reminder a component
+// shows beside what it concerns, from the same bindings as its help.
+// Entries are dropped from the end while the line is wider than width (0:
+// no limit), so a word is never cut.
+func Hint(width int, bs ...key.Binding) string {
+	var parts []string
+	for _, b := range bs {
+		if b.Enabled() {
+			parts = append(parts, b.Help().Key+" "+b.Help().Desc)
+		}
+	}
+	for ; len(parts) > 1; parts = parts[:len(parts)-1] {
+		if width <= 0 || lipgloss.Width(strings.Join(parts, " · ")) <= width {
+			break
+		}
+	}
+	return strings.Join(parts, " · ")
 }
