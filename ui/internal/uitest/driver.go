@@ -22,6 +22,10 @@ type Driver struct {
 	next    int
 	running map[int]time.Time // commands in flight, by when they started
 	Quit    bool              // tea.Quit was returned
+	// Young is how long a command may run before Settle stops waiting
+	// for it (the package's Young unless a test that only needs the
+	// screen's own answers sets it shorter).
+	Young time.Duration
 }
 
 type result struct {
@@ -39,7 +43,8 @@ const SettleMax = 1500 * time.Millisecond
 // New drives update (a closure that calls the model's Update and keeps
 // the new model).
 func New(t testing.TB, update func(tea.Msg) tea.Cmd) *Driver {
-	return &Driver{t: t, update: update, results: make(chan result, 1024), running: map[int]time.Time{}}
+	return &Driver{t: t, update: update, results: make(chan result, 1024), running: map[int]time.Time{},
+		Young: Young}
 }
 
 var cmdType = reflect.TypeOf((*tea.Cmd)(nil)).Elem()
@@ -63,7 +68,7 @@ func (d *Driver) receive(r result) {
 // busy reports whether a command started less than Young ago still runs.
 func (d *Driver) busy() bool {
 	for _, at := range d.running {
-		if time.Since(at) < Young {
+		if time.Since(at) < d.Young {
 			return true
 		}
 	}
@@ -179,7 +184,8 @@ func Named(name string) tea.KeyPressMsg {
 	codes := map[string]rune{"enter": tea.KeyEnter, "tab": tea.KeyTab, "esc": tea.KeyEscape,
 		"down": tea.KeyDown, "up": tea.KeyUp, "left": tea.KeyLeft, "right": tea.KeyRight,
 		"space": tea.KeySpace, "backspace": tea.KeyBackspace, "delete": tea.KeyDelete,
-		"f1": tea.KeyF1, "f2": tea.KeyF2, "home": tea.KeyHome, "end": tea.KeyEnd}
+		"f1": tea.KeyF1, "f2": tea.KeyF2, "home": tea.KeyHome, "end": tea.KeyEnd,
+		"pgup": tea.KeyPgUp, "pgdown": tea.KeyPgDown}
 	if c, ok := codes[base]; ok {
 		k := tea.KeyPressMsg{Code: c, Mod: mod}
 		if c == tea.KeySpace && mod == 0 {
