@@ -15,14 +15,15 @@ import (
 // the root's global keys. Nothing here knows a field or a pane state.
 
 // keyHelp is the help of the screen that has the keyboard: short for the
-// help line (fitted to the width), full in columns, the root's global keys
-// last.
-func (m *Model) keyHelp() (short []key.Binding, full [][]key.Binding) {
+// help line as the component gives it (help, its keys, switch, quit; fit
+// says the line is to be fitted to the width, see shortHelp), full in
+// columns with the root's global keys last.
+func (m *Model) keyHelp() (short []key.Binding, full [][]key.Binding, fit bool) {
 	k := m.keys
 	switch m.screen {
 	case screenQuit, screenResume:
 		q := m.questionKeys()
-		return q, [][]key.Binding{q}
+		return q, [][]key.Binding{q}, false
 	}
 	sw := k.Switch
 	if m.onPane {
@@ -44,40 +45,45 @@ func (m *Model) keyHelp() (short []key.Binding, full [][]key.Binding) {
 	default:
 		own, full = m.form.ShortHelp(), m.form.FullHelp()
 	}
-	short = m.fitShort(m.helpBinding(), own, sw, k.Quit)
-	return short, append(slices.Clip(full), global)
+	short = slices.Concat([]key.Binding{m.helpBinding()}, own, []key.Binding{sw, k.Quit})
+	return short, append(slices.Clip(full), global), true
 }
 
-// fitShort is the help line: help, the component's keys, switch and quit,
-// within the width. Too wide, it drops switch first (the tabs and the
-// boxes show where it leads), then the component's keys from the last
-// (least useful); help and quit always stay, whole.
-func (m *Model) fitShort(help key.Binding, own []key.Binding, sw, quit key.Binding) []key.Binding {
+// shortHelp is the help line: keyHelp's, within the width. Too wide, it
+// drops switch first (the tabs and the boxes show where it leads), then
+// the component's keys from the last (least useful); help and quit always
+// stay, whole.
+func (m *Model) shortHelp() []key.Binding {
+	short, _, fit := m.keyHelp()
+	if !fit {
+		return short
+	}
+	return m.fitShort(short)
+}
+
+// fitShort fits a line laid out as keyHelp's: help, own…, switch, quit.
+func (m *Model) fitShort(short []key.Binding) []key.Binding {
 	h := m.help
 	h.SetWidth(0)
-	line := func(own []key.Binding, withSwitch bool) []key.Binding {
-		out := append([]key.Binding{help}, own...)
-		if withSwitch {
-			out = append(out, sw)
-		}
-		return append(out, quit)
-	}
 	fits := func(l []key.Binding) bool { return lipgloss.Width(h.ShortHelpView(l)) <= m.width }
-	if l := line(own, true); fits(l) {
-		return l
+	if fits(short) {
+		return short
 	}
-	for ; len(own) > 0; own = own[:len(own)-1] {
-		if l := line(own, false); fits(l) {
+	n := len(short)
+	help, own, quit := short[0], short[1:n-2], short[n-1]
+	for ; ; own = own[:len(own)-1] {
+		l := slices.Concat([]key.Binding{help}, own, []key.Binding{quit})
+		if fits(l) || len(own) == 0 {
 			return l
 		}
 	}
-	return line(nil, false)
 }
 
 // helpView is the help line (or the full help), from the cache when
-// nothing it shows changed.
+// nothing it shows changed: the memo keys on the help text of every
+// binding the component gives, so the line is fitted only on a change.
 func (m *Model) helpView() string {
-	short, full := m.keyHelp()
+	short, full, fit := m.keyHelp()
 	c := &m.cache.help
 	sig := c.spare[:0] // c.sig is compared with it: another array
 	if m.help.ShowAll {
@@ -97,9 +103,12 @@ func (m *Model) helpView() string {
 		return c.out
 	}
 	var out string
-	if m.help.ShowAll {
+	switch {
+	case m.help.ShowAll:
 		out = m.fullHelpView(full)
-	} else {
+	case fit:
+		out = m.help.ShortHelpView(m.fitShort(short))
+	default:
 		out = m.help.ShortHelpView(short)
 	}
 	// help's own truncation lets an item through when its ellipsis does

@@ -131,7 +131,7 @@ func TestEveryHelpKeyIsBoundAndWorks(t *testing.T) {
 			e.t = t
 			visit(s)
 			e.d.Send(tea.WindowSizeMsg{Width: 1000, Height: 40}) // room for every key a component names
-			short, full := e.m.keyHelp()
+			short, full, _ := e.m.keyHelp()
 			for _, size := range [][2]int{{120, 40}, {80, 24}} {
 				e.d.Send(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
 				checkHelpLine(t, e, size[0], s)
@@ -179,7 +179,7 @@ func checkHelpLine(t *testing.T, e *env, width int, s helpScreen) {
 	t.Helper()
 	lines := strings.Split(e.view(), "\n")
 	line := lines[len(lines)-1]
-	short, _ := e.m.keyHelp()
+	short := e.m.shortHelp()
 	if len(short) == 0 {
 		t.Fatalf("at %d columns the screen has no help line", width)
 	}
