@@ -60,6 +60,15 @@ func TestEveryHelpKeyIsBoundAndWorks(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(e.docs, "older"), 0o700); err != nil {
 		t.Fatal(err)
 	}
+	// A scan without extension whose content is a PDF: choosing it asks.
+	fax := filepath.Join(e.docs, "faxscan")
+	if err := os.WriteFile(fax, []byte("%PDF-1.4\n"+strings.Repeat("x", 100)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(fax, old, old); err != nil { // not the newest: Enter on the first row attaches ecg.pdf or labs.pdf
+		t.Fatal(err)
+	}
 	patient := e.entry(state.Patients, 0)
 	from := e.entry(state.Providers, 1)
 	to := e.entry(state.ReferringProviders, 2)
@@ -90,6 +99,8 @@ func TestEveryHelpKeyIsBoundAndWorks(t *testing.T) {
 		{"file picker folder", func(e *env) { toCodes(e); e.d.Press("tab", "end") }, []string{"enter open"}, false},
 		{"file picker marked", func(e *env) { toCodes(e); e.d.Press("tab", "space") }, []string{"enter attach the 1 marked"}, false},
 		{"file picker search", func(e *env) { toCodes(e); e.d.Press("tab"); e.d.Type("e") }, []string{"enter attach"}, false},
+		{"scan rename question", func(e *env) { toCodes(e); e.d.Press("tab"); e.d.Type("faxscan"); e.d.Press("enter") },
+			[]string{"enter the highlighted choice", "y send"}, false},
 		{"documents", func(e *env) { toCodes(e); e.d.Press("tab", "enter") }, []string{"enter/a add a file"}, false},
 		{"referrals", func(e *env) { e.d.Press("ctrl+t") }, []string{"enter details", "/ search"}, false},
 		{"referrals search", func(e *env) { e.d.Press("ctrl+t"); e.d.Type("/do") }, []string{"enter keep the search"}, false},
