@@ -50,7 +50,9 @@ func (m Model) View(width, height int) string {
 		b.WriteString(st.OK.Render("✓ chosen: ") + ansi.Truncate(m.chosen.Summary(), max(10, width-11), "…") + "\n")
 	}
 	if m.focused && !m.listing {
-		return b.String() + st.Muted.Render("  enter keeps it · type or ↓ for another")
+		k := m.keys
+		return b.String() + st.Muted.Render("  "+theme.Hint(width-2, theme.With(k.Choose, "enter", "keeps it"),
+			theme.With(k.Down, "type or ↓", "for another")))
 	}
 	used := strings.Count(b.String(), "\n")
 	noteLines := 0
