@@ -32,8 +32,9 @@ var directories = [...]Directory{Providers, ReferringProviders, Patients}
 // Options configures a Desk.
 type Options struct {
 	Path string // the SQLite file (created 0600, its folder 0700)
-	// DatabaseURL, when set (postgres://…), keeps the store in PostgreSQL
-	// instead of the SQLite file at Path (issue 16; not built yet).
+	// DatabaseURL, when set (postgres:// or postgresql://…), keeps the
+	// store in that PostgreSQL database instead of the SQLite file at Path
+	// (engine.go).
 	DatabaseURL string
 	Client      *api.Client // Cobalt or the sandbox
 	Logger      *slog.Logger
@@ -145,10 +146,7 @@ type Desk struct {
 // referrals; it does not pick providers).
 func Open(ctx context.Context, opt Options) (*Desk, error) {
 	opt.defaults()
-	if opt.DatabaseURL != "" {
-		return nil, errors.New("state: a PostgreSQL store (--database) is not built yet: leave REFDESK_DATABASE_URL unset to use the SQLite file")
-	}
-	st, err := openStore(ctx, opt.Path, opt.ReadOnly)
+	st, err := openStore(ctx, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +162,8 @@ func Open(ctx context.Context, opt Options) (*Desk, error) {
 		return d, nil
 	}
 	if st.before > 0 && st.before < len(migrations) {
-		d.log.Info("database schema migrated", "path", opt.Path, "from", st.before, "to", len(migrations))
+		d.log.Info(fmt.Sprintf("database schema migrated from %d to %d", st.before, len(migrations)),
+			"engine", st.engine(), "from", st.before, "to", len(migrations))
 	}
 	if err := d.recoverInterrupted(ctx); err != nil {
 		st.close()
@@ -260,7 +259,9 @@ func (d *Desk) Codes() *icd10.Set {
 
 // writeAndPublish runs fn in one write transaction; the referrals whose ids
 // fn leaves in *changed are read back inside that transaction and published
-// after the commit, in commit order.
+// after the commit, in commit order. fn may run more than once (store.write
+// retries on PostgreSQL): *changed is restored before each run, and fn
+// resets whatever else it captures.
 func (d *Desk) writeAndPublish(ctx context.Context, changed *[]int64, fn func(tx *sql.Tx) error) error {
 	if d.st.ro {
 		return ErrReadOnly
@@ -269,7 +270,11 @@ func (d *Desk) writeAndPublish(ctx context.Context, changed *[]int64, fn func(tx
 	defer d.wmu.Unlock()
 	var out []Referral
 	var moved []moved
+	// A retried transaction (PostgreSQL) starts from the ids the caller
+	// gave, not from what an aborted try of fn added.
+	given := append([]int64(nil), *changed...)
 	err := d.st.write(ctx, func(tx *sql.Tx) error {
+		*changed = append((*changed)[:0], given...)
 		var last int64
 		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM transitions").Scan(&last); err != nil {
 			return err
@@ -315,7 +320,7 @@ func (d *Desk) Audit(ctx context.Context, user, action, detail string) error {
 }
 
 func audit(ctx context.Context, tx *sql.Tx, at time.Time, user, action, detail string) error {
-	_, err := tx.ExecContext(ctx, "INSERT INTO audit (at, user, action, detail) VALUES (?, ?, ?, ?)",
+	_, err := tx.ExecContext(ctx, "INSERT INTO audit (at, \"user\", action, detail) VALUES (?, ?, ?, ?)",
 		at.UnixNano(), user, action, detail)
 	return err
 }
@@ -332,7 +337,7 @@ func (d *Desk) AuditLog(ctx context.Context, limit int) ([]AuditEntry, error) {
 		limit = 100
 	}
 	rows, err := d.st.r.QueryContext(ctx,
-		"SELECT at, user, action, detail FROM audit ORDER BY id DESC LIMIT ?", limit)
+		`SELECT at, "user", action, detail FROM audit ORDER BY id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -16,8 +16,8 @@ func (d *Desk) SaveDraft(ctx context.Context, user string, in ReferralInput) err
 		return err
 	}
 	return d.st.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO drafts (user, input, saved_at) VALUES (?, ?, ?)
-			ON CONFLICT(user) DO UPDATE SET input = excluded.input, saved_at = excluded.saved_at`,
+		_, err := tx.ExecContext(ctx, `INSERT INTO drafts ("user", input, saved_at) VALUES (?, ?, ?)
+			ON CONFLICT("user") DO UPDATE SET input = excluded.input, saved_at = excluded.saved_at`,
 			user, string(b), d.now().UnixNano())
 		return err
 	})
@@ -32,7 +32,7 @@ func (d *Desk) LoadDraft(ctx context.Context, user string) (ReferralInput, time.
 		saved int64
 		in    ReferralInput
 	)
-	err := d.st.r.QueryRowContext(ctx, "SELECT input, saved_at FROM drafts WHERE user = ?", user).Scan(&raw, &saved)
+	err := d.st.r.QueryRowContext(ctx, `SELECT input, saved_at FROM drafts WHERE "user" = ?`, user).Scan(&raw, &saved)
 	if errors.Is(err, sql.ErrNoRows) {
 		raw, saved, err = d.unholdDraft(ctx, user)
 		if raw == "" && err == nil {
@@ -52,12 +52,13 @@ func (d *Desk) LoadDraft(ctx context.Context, user string) (ReferralInput, time.
 // when none is held.
 func (d *Desk) unholdDraft(ctx context.Context, user string) (raw string, saved int64, err error) {
 	var held int
-	if err := d.st.r.QueryRowContext(ctx, "SELECT count(*) FROM drafts_held WHERE user = ?", user).Scan(&held); err != nil || held == 0 {
+	if err := d.st.r.QueryRowContext(ctx, `SELECT count(*) FROM drafts_held WHERE "user" = ?`, user).Scan(&held); err != nil || held == 0 {
 		return "", 0, err
 	}
 	err = d.st.write(ctx, func(tx *sql.Tx) error {
+		raw, saved = "", 0 // a retried transaction starts afresh
 		var id int64
-		err := tx.QueryRowContext(ctx, "SELECT id, input, saved_at FROM drafts_held WHERE user = ? ORDER BY id LIMIT 1", user).
+		err := tx.QueryRowContext(ctx, `SELECT id, input, saved_at FROM drafts_held WHERE "user" = ? ORDER BY id LIMIT 1`, user).
 			Scan(&id, &raw, &saved)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil // another session took it meanwhile
@@ -65,8 +66,8 @@ func (d *Desk) unholdDraft(ctx context.Context, user string) (raw string, saved 
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO drafts (user, input, saved_at) VALUES (?, ?, ?)
-			ON CONFLICT(user) DO NOTHING`, user, raw, saved); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO drafts ("user", input, saved_at) VALUES (?, ?, ?)
+			ON CONFLICT("user") DO NOTHING`, user, raw, saved); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, "DELETE FROM drafts_held WHERE id = ?", id)
@@ -80,11 +81,11 @@ func (d *Desk) unholdDraft(ctx context.Context, user string) (raw string, saved 
 // LoadDraft offers it again once there is no working draft.
 func (d *Desk) HoldDraft(ctx context.Context, user string) error {
 	return d.st.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO drafts_held (user, input, saved_at)
-			SELECT user, input, saved_at FROM drafts WHERE user = ?`, user); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO drafts_held ("user", input, saved_at)
+			SELECT "user", input, saved_at FROM drafts WHERE "user" = ?`, user); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, "DELETE FROM drafts WHERE user = ?", user)
+		_, err := tx.ExecContext(ctx, `DELETE FROM drafts WHERE "user" = ?`, user)
 		return err
 	})
 }
@@ -92,7 +93,7 @@ func (d *Desk) HoldDraft(ctx context.Context, user string) error {
 // ClearDraft forgets user's working draft once it became a referral.
 func (d *Desk) ClearDraft(ctx context.Context, user string) error {
 	return d.st.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, "DELETE FROM drafts WHERE user = ?", user)
+		_, err := tx.ExecContext(ctx, `DELETE FROM drafts WHERE "user" = ?`, user)
 		return err
 	})
 }
@@ -102,7 +103,7 @@ func (d *Desk) ClearDraft(ctx context.Context, user string) error {
 func (d *Desk) DiscardDraft(ctx context.Context, user string) error {
 	return d.st.write(ctx, func(tx *sql.Tx) error {
 		var saved int64
-		err := tx.QueryRowContext(ctx, "DELETE FROM drafts WHERE user = ? RETURNING saved_at", user).Scan(&saved)
+		err := tx.QueryRowContext(ctx, `DELETE FROM drafts WHERE "user" = ? RETURNING saved_at`, user).Scan(&saved)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}

@@ -160,10 +160,8 @@ func USDate(iso string) string {
 // entryColumns is the SELECT list of a cache row's entry, scanned by
 // scanEntry: the entry's columns, then what tells namesakes apart, read
 // from the API's row kept as JSON (a row that is not JSON has none).
-func entryColumns(key string) string {
-	field := func(name string) string {
-		return "CASE WHEN json_valid(data) THEN json_extract(data, '$." + name + "') END"
-	}
+func (s *store) entryColumns(key string) string {
+	field := func(name string) string { return s.jsonField("data", name) }
 	return key + ", name, detail, text, inactive, " + field("dob") + ", " + field("speciality") + ", " +
 		field("address_city") + ", " + field("address_state") + ", " + field("npi")
 }
@@ -181,7 +179,7 @@ func scanEntry(rows interface{ Scan(...any) error }, e *Entry) error {
 // loadEntries reads a directory's entries from the cache.
 func (d *Desk) loadEntries(ctx context.Context, dir Directory) ([]Entry, error) {
 	table, key := cacheTable(dir)
-	rows, err := d.st.r.QueryContext(ctx, "SELECT "+entryColumns(key)+" FROM "+table+" ORDER BY rowid")
+	rows, err := d.st.r.QueryContext(ctx, "SELECT "+d.st.entryColumns(key)+" FROM "+table+" ORDER BY rowid")
 	if err != nil {
 		return nil, err
 	}

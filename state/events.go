@@ -61,8 +61,9 @@ func (d *Desk) applyEventDup(ctx context.Context, ev api.Event, source string) (
 	var changed []int64
 	result := "duplicate: seen before"
 	err = d.writeAndPublish(ctx, &changed, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO events
-			(event_id, type, referral_id, job_id, data, source, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		res, err := tx.ExecContext(ctx, `INSERT INTO events
+			(event_id, type, referral_id, job_id, data, source, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT DO NOTHING`,
 			id, ev.Type, data.ReferralID, string(ev.JobID), string(ev.Data), source, d.now().UnixNano())
 		if err != nil {
 			return err

@@ -11,13 +11,15 @@ import (
 	"refdesk/api"
 )
 
-// openTest opens a Desk on a fresh SQLite file in t.TempDir().
+// openTest opens a Desk on a fresh SQLite file in t.TempDir(), or in the
+// PostgreSQL run on the fresh database standing for that path
+// (testOptions).
 func openTest(t testing.TB, opt Options) *Desk {
 	t.Helper()
 	if opt.Path == "" {
 		opt.Path = filepath.Join(t.TempDir(), "data", "refdesk.db")
 	}
-	d, err := Open(context.Background(), opt)
+	d, err := Open(context.Background(), testOptions(t, opt))
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}

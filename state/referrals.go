@@ -72,14 +72,11 @@ func (d *Desk) insertReferral(ctx context.Context, tx *sql.Tx, user string, in R
 		return 0, err
 	}
 	now := d.now().UnixNano()
-	res, err := tx.ExecContext(ctx, `INSERT INTO referrals
+	var id int64
+	err = tx.QueryRowContext(ctx, `INSERT INTO referrals
 		(status, sender, input, patient_mrn, to_ehr_id, reason_key, created_at, updated_at, status_since)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		Submitting, user, string(b), in.PatientMRN, in.ToEHRID, reasonKey(in.Reason), now, now, now)
-	if err != nil {
-		return 0, err
-	}
-	id, err := res.LastInsertId()
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		Submitting, user, string(b), in.PatientMRN, in.ToEHRID, reasonKey(in.Reason), now, now, now).Scan(&id)
 	if err != nil {
 		return 0, err
 	}

@@ -1,14 +1,9 @@
 package state
 
-import (
-	"context"
-	"database/sql"
-	"fmt"
-)
-
 // migrations are the schema's versions, applied in order; PRAGMA
 // user_version records how many have run. Never edit one that has shipped:
-// append a new one.
+// append a new one, here and in pgMigrations (pg_schema.go), under the same
+// number.
 //
 // Times are INTEGER Unix nanoseconds. The three directory tables keep the
 // API's row as JSON (data) plus the index entry's columns, so the indexes
@@ -141,47 +136,3 @@ CREATE TABLE sync_state (
 `,
 }
 
-// migrate brings the schema up to date, one transaction per version. The
-// version is read inside each (immediate) transaction, so two processes
-// starting at once do not run a migration twice.
-func migrate(ctx context.Context, db *sql.DB) error {
-	for {
-		done, err := migrateOne(ctx, db)
-		if err != nil || done {
-			return err
-		}
-	}
-}
-
-func migrateOne(ctx context.Context, db *sql.DB) (done bool, err error) {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return false, err
-	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
-	var v int
-	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-		return false, fmt.Errorf("state: reading the schema version: %w", err)
-	}
-	if v > len(migrations) {
-		return false, fmt.Errorf("state: the store was written by a newer refdesk (schema %d, this one knows %d): run that refdesk again, or restore the backup taken before the upgrade (README \"Upgrading\")", v, len(migrations))
-	}
-	if v == len(migrations) {
-		return true, tx.Rollback()
-	}
-	if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
-		return false, fmt.Errorf("state: schema migration %d: %w", v+1, err)
-	}
-	// PRAGMA takes no parameters; v+1 is an int we control.
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1)); err != nil {
-		return false, err
-	}
-	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("state: schema migration %d: %w", v+1, err)
-	}
-	return false, nil
-}

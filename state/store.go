@@ -15,23 +15,64 @@ import (
 // ErrReadOnly is returned by every write on a Desk opened with ReadOnly.
 var ErrReadOnly = errors.New("the referral store is open read-only")
 
-// store holds the two connection pools over one SQLite file: a single
-// writer connection (SQLite allows one writer; one connection means writes
-// in this process queue in Go instead of failing with SQLITE_BUSY) and a
-// pool of readers (WAL lets them read while the writer writes). A second
-// process shares the file through busy_timeout and BEGIN IMMEDIATE.
+// store holds the connection pools. On SQLite, two pools over one file: a
+// single writer connection (SQLite allows one writer; one connection means
+// writes in this process queue in Go instead of failing with SQLITE_BUSY)
+// and a pool of readers (WAL lets them read while the writer writes); a
+// second process shares the file through busy_timeout and BEGIN
+// IMMEDIATE. On PostgreSQL (pg), w and r are one pool (engine.go).
 type store struct {
 	w  *sql.DB // nil when read-only
 	r  *sql.DB
 	ro bool
+	pg bool
 	// before is the schema version found at open, before migrating (0:
-	// a new file).
+	// a new store).
 	before int
 }
 
-// openStore opens (creating with mode 0600 in a 0700 folder, and migrating
+// openStore opens the store opt names: the PostgreSQL database at
+// opt.DatabaseURL, else the SQLite file at opt.Path; it is migrated unless
+// read-only.
+func openStore(ctx context.Context, opt Options) (*store, error) {
+	if opt.DatabaseURL != "" {
+		if !isPostgresURL(opt.DatabaseURL) {
+			return nil, errors.New("state: the database URL must start with postgres:// or postgresql:// (leave it unset to use the SQLite file in the data folder)")
+		}
+		return openPostgresStore(ctx, opt.DatabaseURL, opt.ReadOnly)
+	}
+	return openSQLite(ctx, opt.Path, opt.ReadOnly)
+}
+
+// openPostgresStore opens one pool on the database, migrating it unless
+// read-only (a read-only store is never written, not even its schema).
+func openPostgresStore(ctx context.Context, url string, readOnly bool) (*store, error) {
+	db, err := openPostgres(url, readOnly)
+	if err != nil {
+		return nil, err
+	}
+	s := &store{r: db, ro: readOnly, pg: true}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("state: cannot reach the PostgreSQL database: %w", err)
+	}
+	if !readOnly {
+		s.w = db
+		if s.before, err = s.migrate(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	if err := s.checkVersion(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// openSQLite opens (creating with mode 0600 in a 0700 folder, and migrating
 // unless readOnly) the SQLite file at path.
-func openStore(ctx context.Context, path string, readOnly bool) (*store, error) {
+func openSQLite(ctx context.Context, path string, readOnly bool) (*store, error) {
 	if path == "" {
 		return nil, errors.New("state: no store path given")
 	}
@@ -58,12 +99,8 @@ func openStore(ctx context.Context, path string, readOnly bool) (*store, error) 
 		}
 		s.w.SetMaxOpenConns(1)
 		s.w.SetConnMaxIdleTime(0)
-		if err := s.w.QueryRowContext(ctx, "PRAGMA user_version").Scan(&s.before); err != nil {
-			s.w.Close()
-			return nil, fmt.Errorf("state: reading the store's schema version: %w", err)
-		}
 		// The writer creates the WAL before any reader opens the file.
-		if err := migrate(ctx, s.w); err != nil {
+		if s.before, err = s.migrate(ctx); err != nil {
 			s.w.Close()
 			return nil, err
 		}
@@ -105,15 +142,12 @@ func prepareFile(path string) error {
 	return os.Chmod(path, 0o600)
 }
 
-func (s *store) checkVersion(ctx context.Context) error {
-	var v int
-	if err := s.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-		return fmt.Errorf("state: reading the store's schema version: %w", err)
+// engine names the store's engine for logs and messages.
+func (s *store) engine() string {
+	if s.pg {
+		return "postgresql"
 	}
-	if v != len(migrations) {
-		return fmt.Errorf("state: the store's schema is version %d, this refdesk expects %d (open it once read-write with this version)", v, len(migrations))
-	}
-	return nil
+	return "sqlite"
 }
 
 func (s *store) close() error {
@@ -121,18 +155,39 @@ func (s *store) close() error {
 	if s.w != nil {
 		err = s.w.Close()
 	}
-	if s.r != nil {
+	if s.r != nil && s.r != s.w {
 		err = errors.Join(err, s.r.Close())
 	}
 	return err
 }
 
-// write runs fn in one write transaction (BEGIN IMMEDIATE).
+// write runs fn in one write transaction: BEGIN IMMEDIATE on SQLite; on
+// PostgreSQL a SERIALIZABLE transaction, run again from the start (fn
+// included) when the database aborts it as a serialization failure or a
+// deadlock, up to writeRetries times. fn must therefore be safe to run
+// more than once: it resets whatever it captures, and does nothing outside
+// tx (no publishing, no network) until write returns.
 func (s *store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if s.ro {
 		return ErrReadOnly
 	}
-	tx, err := s.w.BeginTx(ctx, nil)
+	if !s.pg {
+		return s.writeOnce(ctx, nil, fn)
+	}
+	opts := &sql.TxOptions{Isolation: sql.LevelSerializable}
+	for try := 0; ; try++ {
+		err := s.writeOnce(ctx, opts, fn)
+		if err == nil || !retryable(err) || try >= writeRetries {
+			return err
+		}
+		if perr := retryPause(ctx, try); perr != nil {
+			return err
+		}
+	}
+}
+
+func (s *store) writeOnce(ctx context.Context, opts *sql.TxOptions, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, opts)
 	if err != nil {
 		return err
 	}

@@ -63,7 +63,7 @@ func (d *Desk) syncAll(ctx context.Context, progress func(SyncProgress)) (_ Sync
 		}
 	}()
 	for _, dir := range directories {
-		s, err := newStage(ctx, d.st.w, dir)
+		s, err := newStage(ctx, d.st, dir)
 		if err != nil {
 			return SyncReport{}, fmt.Errorf("preparing the sync: %w", err)
 		}
@@ -186,22 +186,28 @@ func dedupe(rows []cacheRow) []cacheRow {
 	return out
 }
 
-// insertRows writes rows into dir's table (replacing rows with the same key
-// when upsert is set).
+// insertRows writes rows into dir's table after its last row, replacing
+// the values of rows with the same key (which keep their place) when
+// upsert is set.
 func insertRows(ctx context.Context, tx *sql.Tx, dir Directory, rows []cacheRow, upsert bool) error {
 	table, key := cacheTable(dir)
-	verb := "INSERT"
-	if upsert {
-		verb = "INSERT OR REPLACE"
+	var last int64
+	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(rowid), 0) FROM "+table).Scan(&last); err != nil {
+		return err
 	}
-	stmt, err := tx.PrepareContext(ctx, verb+" INTO "+table+" ("+key+", name, detail, text, inactive, data) VALUES (?, ?, ?, ?, ?, ?)")
+	q := "INSERT INTO " + table + " (rowid, " + key + ", name, detail, text, inactive, data) VALUES (?, ?, ?, ?, ?, ?, ?)"
+	if upsert {
+		q += " ON CONFLICT(" + key + `) DO UPDATE SET name = excluded.name, detail = excluded.detail,
+			text = excluded.text, inactive = excluded.inactive, data = excluded.data`
+	}
+	stmt, err := tx.PrepareContext(ctx, q)
 	if err != nil {
 		return err
 	}
 	defer stmt.Close()
-	for _, r := range rows {
+	for i, r := range rows {
 		e := r.entry
-		if _, err := stmt.ExecContext(ctx, e.Key, e.Name, e.Detail, e.Text, e.Inactive, r.data); err != nil {
+		if _, err := stmt.ExecContext(ctx, last+1+int64(i), e.Key, e.Name, e.Detail, e.Text, e.Inactive, r.data); err != nil {
 			return err
 		}
 	}

@@ -2,22 +2,30 @@ package state
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
 )
 
 // A sync streams each directory into a staging table instead of holding it
-// in memory: a TEMP table on the writer connection (the writer pool has
-// exactly one connection, so every statement below sees it). Rows are
-// written in short batches, each its own deferred transaction touching only
-// the temp database, so no lock on the store is held while Cobalt's answer
-// is downloading: referrals submitted meanwhile (in this process or
-// another) are not held up. The cache tables themselves are replaced from
-// the staging tables in one write transaction at the end (swap), which
-// also counts the changes in SQL; until then the old cache and indexes are
-// untouched, and a failure anywhere just drops the staging tables.
+// in memory. On SQLite, a TEMP table on the writer connection (the writer
+// pool has exactly one connection, so every statement below sees it); on
+// PostgreSQL an UNLOGGED table of its own name, which every connection of
+// the pool sees. Rows are written in short batches, one multi-row INSERT
+// each, touching only the staging table, so no lock on the store is held
+// while Cobalt's answer is downloading: referrals submitted meanwhile (in
+// this process or another) are not held up. The cache tables themselves
+// are replaced from the staging tables in one write transaction at the end
+// (swap), which also counts the changes in SQL; until then the old cache
+// and indexes are untouched, and a failure anywhere just drops the staging
+// tables.
+//
+// Staged rows carry their place in Cobalt's order as rowid (SQLite's own
+// rowid; a rowid column on PostgreSQL), written explicitly, and the swap
+// copies it into the cache, whose order the indexes keep.
 
 // stageBatch is how many rows a staging batch writes: the only rows the
 // sync holds in memory at a time.
@@ -25,18 +33,20 @@ const stageBatch = 512
 
 // stage is one directory's staging table and its pending batch.
 type stage struct {
-	w     *sql.DB
+	st    *store
 	dir   Directory
-	table string // the staging table's name, qualified by its schema
+	table string // the staging table's name, qualified by its schema on SQLite
 	buf   []cacheRow
+	next  int64 // the rowid of the next new key
 }
 
-// memSchema holds the patients' staging table: an in-memory database
-// attached to the writer connection, so patient rows (PHI) are never
-// written to SQLite's temporary files outside the 0700 data folder, where
-// deleted copies could linger on disk. The directories of providers are
-// not PHI and stage in TEMP, which may spill to a temporary file, keeping a
-// 100,000-row sync's memory small.
+// memSchema holds the patients' staging table on SQLite: an in-memory
+// database attached to the writer connection, so patient rows (PHI) are
+// never written to SQLite's temporary files outside the 0700 data folder,
+// where deleted copies could linger on disk. The directories of providers
+// are not PHI and stage in TEMP, which may spill to a temporary file,
+// keeping a 100,000-row sync's memory small. (On PostgreSQL the staging
+// table lives in the database, beside the patients table itself.)
 const memSchema = "stage_mem"
 
 func stageSchema(dir Directory) string {
@@ -51,26 +61,37 @@ func stageName(dir Directory) string {
 	return "sync_stage_" + table
 }
 
-// newStage (re)creates dir's empty staging table.
-func newStage(ctx context.Context, w *sql.DB, dir Directory) (*stage, error) {
-	schema := stageSchema(dir)
-	s := &stage{w: w, dir: dir, table: schema + "." + stageName(dir), buf: make([]cacheRow, 0, stageBatch)}
-	if schema == memSchema {
-		if _, err := w.ExecContext(ctx, "ATTACH DATABASE ':memory:' AS "+memSchema); err != nil &&
-			!strings.Contains(err.Error(), "already in use") {
-			return nil, err
-		}
-	}
-	if _, err := w.ExecContext(ctx, "DROP TABLE IF EXISTS "+s.table); err != nil {
-		return nil, err
-	}
-	_, err := w.ExecContext(ctx, "CREATE TABLE "+s.table+` (
-	k        TEXT PRIMARY KEY,
+const stageColumns = `k        TEXT PRIMARY KEY,
 	name     TEXT NOT NULL,
 	detail   TEXT NOT NULL,
 	text     TEXT NOT NULL,
 	inactive INTEGER NOT NULL,
-	data     TEXT NOT NULL)`)
+	data     TEXT NOT NULL`
+
+// newStage (re)creates dir's empty staging table.
+func newStage(ctx context.Context, st *store, dir Directory) (*stage, error) {
+	s := &stage{st: st, dir: dir, buf: make([]cacheRow, 0, stageBatch), next: 1}
+	if st.pg {
+		// Its own name: two nodes may sync at once (a manual sync beside
+		// the scheduled one); the name is ours (hex), safe to splice.
+		b := make([]byte, 6)
+		_, _ = rand.Read(b)
+		s.table = stageName(dir) + "_" + hex.EncodeToString(b)
+		_, err := st.w.ExecContext(ctx, "CREATE UNLOGGED TABLE "+s.table+" (rowid BIGINT NOT NULL, "+stageColumns+")")
+		return s, err
+	}
+	schema := stageSchema(dir)
+	s.table = schema + "." + stageName(dir)
+	if schema == memSchema {
+		if _, err := st.w.ExecContext(ctx, "ATTACH DATABASE ':memory:' AS "+memSchema); err != nil &&
+			!strings.Contains(err.Error(), "already in use") {
+			return nil, err
+		}
+	}
+	if _, err := st.w.ExecContext(ctx, "DROP TABLE IF EXISTS "+s.table); err != nil {
+		return nil, err
+	}
+	_, err := st.w.ExecContext(ctx, "CREATE TABLE "+s.table+" ("+stageColumns+")")
 	return s, err
 }
 
@@ -83,52 +104,44 @@ func (s *stage) add(ctx context.Context, r cacheRow) error {
 	return s.flush(ctx)
 }
 
-// flush writes the pending batch. A key seen again keeps its first place
+// flush writes the pending batch in one statement (autocommitted: it
+// touches only the staging table). A key seen again keeps its first place
 // (rowid) and takes the later row's values, as the old in-memory dedupe
 // did.
 func (s *stage) flush(ctx context.Context) (err error) {
 	if len(s.buf) == 0 {
 		return nil
 	}
-	conn, err := s.w.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	// A plain BEGIN (deferred): it locks only the databases it writes,
-	// here just the staging table's.
-	if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+	// One statement may not update a row twice (PostgreSQL): dedupe the
+	// batch first; the upsert handles keys of earlier batches.
+	rows := dedupe(s.buf)
+	var q strings.Builder
+	q.WriteString("INSERT INTO " + s.table + " (rowid, k, name, detail, text, inactive, data) VALUES ")
+	args := make([]any, 0, 7*len(rows))
+	for i, r := range rows {
+		if i > 0 {
+			q.WriteString(", ")
 		}
-	}()
-	stmt, err := conn.PrepareContext(ctx, "INSERT INTO "+s.table+` (k, name, detail, text, inactive, data)
-	VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(k) DO UPDATE SET name = excluded.name,
-	detail = excluded.detail, text = excluded.text, inactive = excluded.inactive, data = excluded.data`)
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
-	for i, r := range s.buf {
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?)")
 		e := r.entry
-		if _, err := stmt.ExecContext(ctx, e.Key, e.Name, e.Detail, e.Text, e.Inactive, r.data); err != nil {
-			return err
-		}
-		s.buf[i] = cacheRow{} // let the strings go now
+		args = append(args, s.next, e.Key, e.Name, e.Detail, e.Text, e.Inactive, r.data)
+		s.next++
 	}
+	q.WriteString(` ON CONFLICT(k) DO UPDATE SET name = excluded.name,
+	detail = excluded.detail, text = excluded.text, inactive = excluded.inactive, data = excluded.data`)
+	if _, err := s.st.w.ExecContext(ctx, q.String(), args...); err != nil {
+		return err
+	}
+	clear(s.buf) // let the strings go now
 	s.buf = s.buf[:0]
-	_, err = conn.ExecContext(ctx, "COMMIT")
-	return err
+	return nil
 }
 
 // drop removes the staging table: its rows should not outlive the sync.
 func (s *stage) drop() {
-	_, _ = s.w.ExecContext(context.Background(), "DROP TABLE IF EXISTS "+s.table)
-	if stageSchema(s.dir) == memSchema {
-		_, _ = s.w.ExecContext(context.Background(), "DETACH DATABASE "+memSchema)
+	_, _ = s.st.w.ExecContext(context.Background(), "DROP TABLE IF EXISTS "+s.table)
+	if !s.st.pg && stageSchema(s.dir) == memSchema {
+		_, _ = s.st.w.ExecContext(context.Background(), "DETACH DATABASE "+memSchema)
 	}
 }
 
@@ -148,8 +161,8 @@ func (s *stage) swap(ctx context.Context, tx *sql.Tx, at time.Time) (sw swapped,
 	err = tx.QueryRowContext(ctx, `SELECT
 	(SELECT count(*) FROM `+st+`),
 	(SELECT count(*) FROM `+st+` s WHERE NOT EXISTS
-		(SELECT 1 FROM main.`+table+` m WHERE m.`+key+` = s.k AND m.data = s.data)) +
-	(SELECT count(*) FROM main.`+table+` m WHERE NOT EXISTS
+		(SELECT 1 FROM `+table+` m WHERE m.`+key+` = s.k AND m.data = s.data)) +
+	(SELECT count(*) FROM `+table+` m WHERE NOT EXISTS
 		(SELECT 1 FROM `+st+` s WHERE s.k = m.`+key+`))`).Scan(&sw.count, &sw.changed)
 	if err != nil {
 		return sw, fmt.Errorf("counting changes: %w", err)
@@ -160,7 +173,7 @@ func (s *stage) swap(ctx context.Context, tx *sql.Tx, at time.Time) (sw swapped,
 		// same in the same order has the same rowids (one with gaps, left
 		// by an upsert, counts as reordered: rewritten, which is safe).
 		var inPlace int
-		err = tx.QueryRowContext(ctx, `SELECT count(*) FROM main.`+table+` m JOIN `+st+
+		err = tx.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` m JOIN `+st+
 			` s ON s.rowid = m.rowid WHERE s.k = m.`+key).Scan(&inPlace)
 		if err != nil {
 			return sw, fmt.Errorf("comparing the order: %w", err)
@@ -168,11 +181,11 @@ func (s *stage) swap(ctx context.Context, tx *sql.Tx, at time.Time) (sw swapped,
 		sw.same = inPlace == sw.count
 	}
 	if !sw.same {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM main."+table); err != nil {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
 			return sw, err
 		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO main."+table+" ("+key+`, name, detail, text, inactive, data)
-		SELECT k, name, detail, text, inactive, data FROM `+st+" ORDER BY rowid"); err != nil {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO "+table+" (rowid, "+key+`, name, detail, text, inactive, data)
+		SELECT rowid, k, name, detail, text, inactive, data FROM `+st+" ORDER BY rowid"); err != nil {
 			return sw, err
 		}
 	}
@@ -193,7 +206,7 @@ func (d *Desk) indexMatches(ctx context.Context, dir Directory, n int) (bool, er
 		return false, nil
 	}
 	table, key := cacheTable(dir)
-	rows, err := d.st.r.QueryContext(ctx, "SELECT "+entryColumns(key)+" FROM "+table)
+	rows, err := d.st.r.QueryContext(ctx, "SELECT "+d.st.entryColumns(key)+" FROM "+table)
 	if err != nil {
 		return false, err
 	}
@@ -216,7 +229,7 @@ func (d *Desk) indexMatches(ctx context.Context, dir Directory, n int) (bool, er
 // sized up front (n is the expected row count).
 func (d *Desk) reloadIndex(ctx context.Context, dir Directory, n int) error {
 	table, key := cacheTable(dir)
-	rows, err := d.st.r.QueryContext(ctx, "SELECT "+entryColumns(key)+" FROM "+table+" ORDER BY rowid")
+	rows, err := d.st.r.QueryContext(ctx, "SELECT "+d.st.entryColumns(key)+" FROM "+table+" ORDER BY rowid")
 	if err != nil {
 		return err
 	}
