@@ -17,6 +17,7 @@ import (
 // as a store shows every referral and draft written before the backup
 // began.
 func TestBackupWhileWriting(t *testing.T) {
+	skipOnPostgres(t, "Backup copies the SQLite file (PostgreSQL is backed up with pg_dump)")
 	ctx := context.Background()
 	dir := t.TempDir()
 	src := filepath.Join(dir, "data", "refdesk.db")
@@ -91,6 +92,7 @@ func TestBackupWhileWriting(t *testing.T) {
 // A file that is not a sound SQLite database is refused by Verify, and
 // Backup of a missing database writes nothing.
 func TestBackupRefusesBadInput(t *testing.T) {
+	skipOnPostgres(t, "Backup and Verify read SQLite files")
 	ctx := context.Background()
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.db")
@@ -117,13 +119,22 @@ func TestBackupRefusesBadInput(t *testing.T) {
 func TestOlderRefdeskRefusesNewerSchema(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "refdesk.db")
 	d := openTest(t, Options{Path: path})
-	if _, err := d.st.w.Exec(fmt.Sprintf("PRAGMA user_version = %d", SchemaVersion()+1)); err != nil {
+	bump := fmt.Sprintf("PRAGMA user_version = %d", SchemaVersion()+1)
+	if onPostgres() {
+		bump = fmt.Sprintf("UPDATE schema_version SET version = %d", SchemaVersion()+1)
+	}
+	if _, err := d.st.w.Exec(bump); err != nil {
 		t.Fatal(err)
 	}
 	d.Close()
-	_, err := Open(context.Background(), Options{Path: path})
-	if err == nil || !strings.Contains(err.Error(), "newer refdesk") || !strings.Contains(err.Error(), "restore the backup taken before the upgrade") {
-		t.Fatalf("Open on a newer schema: %v", err)
+	for _, ro := range []bool{false, true} {
+		_, err := Open(context.Background(), testOptions(t, Options{Path: path, ReadOnly: ro}))
+		if err == nil || !strings.Contains(err.Error(), "newer refdesk") || !strings.Contains(err.Error(), "restore the backup taken before the upgrade") {
+			t.Fatalf("Open (read-only %v) on a newer schema: %v", ro, err)
+		}
+	}
+	if onPostgres() {
+		return // Verify reads SQLite files
 	}
 	if _, err := Verify(context.Background(), path); err == nil {
 		t.Error("Verify accepted a schema this refdesk does not know")

@@ -77,7 +77,7 @@ func TestTransitionRollsBackWithItsTransaction(t *testing.T) {
 func TestCrashLeavesSubmittingAsUnknown(t *testing.T) {
 	ctx := context.Background()
 	p := t.TempDir() + "/refdesk.db"
-	d, err := Open(ctx, Options{Path: p})
+	d, err := Open(ctx, testOptions(t, Options{Path: p}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -135,4 +135,3 @@ CREATE TABLE sync_state (
 );
 `,
 }
-

@@ -9,6 +9,7 @@ import (
 )
 
 func TestOpenCreatesPrivateFileAndFolder(t *testing.T) {
+	skipOnPostgres(t, "file and folder permissions")
 	dir := filepath.Join(t.TempDir(), "refdesk")
 	p := filepath.Join(dir, "refdesk.db")
 	d := openTest(t, Options{Path: p})
@@ -28,6 +29,7 @@ func TestOpenCreatesPrivateFileAndFolder(t *testing.T) {
 }
 
 func TestOpenNarrowsAnExistingFileTo0600(t *testing.T) {
+	skipOnPostgres(t, "file permissions")
 	p := filepath.Join(t.TempDir(), "refdesk.db")
 	if err := os.WriteFile(p, nil, 0o644); err != nil {
 		t.Fatal(err)
@@ -45,25 +47,31 @@ func TestOpenNarrowsAnExistingFileTo0600(t *testing.T) {
 func TestReopenKeepsDataAndSchemaVersion(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "refdesk.db")
 	ctx := context.Background()
-	d, err := Open(ctx, Options{Path: p})
+	d, err := Open(ctx, testOptions(t, Options{Path: p}))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if d.st.before != 0 {
+		t.Errorf("a new store's version before migrating: %d, want 0", d.st.before)
 	}
 	if err := d.SaveDraft(ctx, "amy", sampleInput()); err != nil {
 		t.Fatal(err)
 	}
 	d.Close()
 	d = openTest(t, Options{Path: p})
-	var v int
-	if err := d.st.r.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
+	v, err := d.st.version(ctx)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if v != len(migrations) {
-		t.Errorf("user_version %d, want %d", v, len(migrations))
+	if v != len(migrations) || d.st.before != len(migrations) {
+		t.Errorf("schema version %d (before %d), want %d", v, d.st.before, len(migrations))
 	}
 	in, _, ok, err := d.LoadDraft(ctx, "amy")
 	if err != nil || !ok || in.Reason != sampleInput().Reason {
 		t.Errorf("draft after reopen: %+v ok=%v err=%v", in, ok, err)
+	}
+	if onPostgres() {
+		return
 	}
 	var mode string
 	if err := d.st.w.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
@@ -76,7 +84,7 @@ func TestReopenKeepsDataAndSchemaVersion(t *testing.T) {
 func TestReadOnlySecondOpener(t *testing.T) {
 	ctx := context.Background()
 	p := filepath.Join(t.TempDir(), "refdesk.db")
-	if _, err := Open(ctx, Options{Path: p, ReadOnly: true}); err == nil {
+	if _, err := Open(ctx, testOptions(t, Options{Path: p, ReadOnly: true})); err == nil {
 		t.Fatal("read-only open of a missing store succeeded")
 	}
 	rw := openTest(t, Options{Path: p})
@@ -159,6 +167,7 @@ func TestAuditLog(t *testing.T) {
 
 // Paths with spaces and URI characters open as the same file in both modes.
 func TestOpenOddPath(t *testing.T) {
+	skipOnPostgres(t, "file paths")
 	ctx := context.Background()
 	p := filepath.Join(t.TempDir(), "my data #1?x", "ref desk.db")
 	d := openTest(t, Options{Path: p})

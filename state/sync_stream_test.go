@@ -142,12 +142,17 @@ func TestSyncDownloadHoldsNoStoreLock(t *testing.T) {
 	if err != nil {
 		t.Errorf("a write in this process during the download: %v", err)
 	}
-	other, err := sql.Open("sqlite", "file:"+e.path+"?_pragma=busy_timeout(0)&_txlock=immediate")
+	var other *sql.DB
+	if onPostgres() {
+		other, err = openPostgres(e.d.opt.DatabaseURL, false)
+	} else {
+		other, err = sql.Open("sqlite", "file:"+e.path+"?_pragma=busy_timeout(0)&_txlock=immediate")
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	tx, err := other.Begin()
+	tx, err := other.BeginTx(ctx, nil)
 	if err == nil {
 		_, err = tx.Exec("INSERT INTO sync_meta (directory, synced_at, count) VALUES ('probe', 0, 0)")
 		err = errors.Join(err, tx.Commit())
