@@ -96,6 +96,7 @@ func (d *Desk) sendWaiting(ctx context.Context) (sent bool, err error) {
 		ids := []int64{id}
 		claimed := true
 		if err := d.writeAndPublish(ctx, &ids, func(tx *sql.Tx) error {
+			claimed = true // a retried transaction starts afresh
 			var cur Status
 			var reason string
 			if err := tx.QueryRowContext(ctx, "SELECT status, failure_reason FROM referrals WHERE id = ?", id).Scan(&cur, &reason); err != nil {

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	_ "modernc.org/sqlite" // the "sqlite" driver (pure Go)
 )
@@ -29,6 +30,8 @@ type store struct {
 	// before is the schema version found at open, before migrating (0:
 	// a new store).
 	before int
+	// retries counts write transactions run again (PostgreSQL).
+	retries atomic.Int64
 }
 
 // openStore opens the store opt names: the PostgreSQL database at
@@ -183,6 +186,7 @@ func (s *store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		if perr := retryPause(ctx, try); perr != nil {
 			return err
 		}
+		s.retries.Add(1)
 	}
 }
 
