@@ -124,6 +124,7 @@ type Desk struct {
 	// wmu orders each write with its publication, so subscribers see a
 	// referral's changes in the order they were committed.
 	wmu        sync.Mutex
+	moving     atomic.Pointer[movedIn] // the transaction writeAndPublish runs (under wmu)
 	syncMu     sync.Mutex  // one Sync at a time
 	reconciler atomic.Bool // one Reconcile at a time
 
@@ -275,15 +276,14 @@ func (d *Desk) writeAndPublish(ctx context.Context, changed *[]int64, fn func(tx
 	given := append([]int64(nil), *changed...)
 	err := d.st.write(ctx, func(tx *sql.Tx) error {
 		*changed = append((*changed)[:0], given...)
-		var last int64
-		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM transitions").Scan(&last); err != nil {
-			return err
-		}
+		col := &movedIn{tx: tx}
+		d.moving.Store(col)
+		defer d.moving.Store(nil)
 		if err := fn(tx); err != nil {
 			return err
 		}
-		var err error
-		if moved, err = movedSince(ctx, tx, last); err != nil {
+		moved = col.ms
+		if err := movedIDs(ctx, tx, moved); err != nil {
 			return err
 		}
 		out = out[:0]

@@ -17,24 +17,38 @@ type moved struct {
 	referralID string
 }
 
-// movedSince reads the transitions recorded after transition id last
-// (inside the write transaction that recorded them).
-func movedSince(ctx context.Context, tx *sql.Tx, last int64) ([]moved, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT t.referral, t.from_status, t.to_status, coalesce(r.referral_id, '')
-		FROM transitions t JOIN referrals r ON r.id = t.referral WHERE t.id > ? ORDER BY t.id`, last)
-	if err != nil {
-		return nil, err
+// movedIn collects the status changes of one write transaction
+// (writeAndPublish) as they are recorded, for the log lines written after
+// the commit. (Reading the transitions table back from the largest id
+// before would have every two concurrent writers conflict on PostgreSQL's
+// serializable transactions.)
+type movedIn struct {
+	tx *sql.Tx
+	ms []moved
+}
+
+// recordTransition writes one row of referral id's history in tx.
+func (d *Desk) recordTransition(ctx context.Context, tx *sql.Tx, id, at int64, from, to Status, cause string) error {
+	if _, err := tx.ExecContext(ctx,
+		"INSERT INTO transitions (referral, at, from_status, to_status, cause) VALUES (?, ?, ?, ?, ?)",
+		id, at, from, to, cause); err != nil {
+		return err
 	}
-	defer rows.Close()
-	var out []moved
-	for rows.Next() {
-		var m moved
-		if err := rows.Scan(&m.referral, &m.from, &m.to, &m.referralID); err != nil {
-			return nil, err
+	if c := d.moving.Load(); c != nil && c.tx == tx {
+		c.ms = append(c.ms, moved{referral: id, from: from, to: to})
+	}
+	return nil
+}
+
+// movedIDs fills in the Cobalt ids of ms as tx leaves them.
+func movedIDs(ctx context.Context, tx *sql.Tx, ms []moved) error {
+	for i := range ms {
+		if err := tx.QueryRowContext(ctx, "SELECT COALESCE(referral_id, '') FROM referrals WHERE id = ?", ms[i].referral).
+			Scan(&ms[i].referralID); err != nil {
+			return err
 		}
-		out = append(out, m)
 	}
-	return out, rows.Err()
+	return nil
 }
 
 // logMoved writes one line per committed status change.

@@ -80,10 +80,7 @@ func (d *Desk) insertReferral(ctx context.Context, tx *sql.Tx, user string, in R
 	if err != nil {
 		return 0, err
 	}
-	_, err = tx.ExecContext(ctx,
-		"INSERT INTO transitions (referral, at, from_status, to_status, cause) VALUES (?, ?, ?, ?, ?)",
-		id, now, Draft, Submitting, cause)
-	return id, err
+	return id, d.recordTransition(ctx, tx, id, now, Draft, Submitting, cause)
 }
 
 // Referrals lists referrals, newest first.

@@ -74,9 +74,7 @@ func (d *Desk) settleTransition(ctx context.Context, tx *sql.Tx, from Status, id
 		return &TransitionError{ID: id, From: from, To: to}
 	}
 	now := d.now().UnixNano()
-	if _, err := tx.ExecContext(ctx,
-		"INSERT INTO transitions (referral, at, from_status, to_status, cause) VALUES (?, ?, ?, ?, ?)",
-		id, now, from, to, cause); err != nil {
+	if err := d.recordTransition(ctx, tx, id, now, from, to, cause); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx,
