@@ -125,8 +125,8 @@ type Desk struct {
 	// referral's changes in the order they were committed.
 	wmu        sync.Mutex
 	moving     atomic.Pointer[movedIn] // the transaction writeAndPublish runs (under wmu)
-	syncMu     sync.Mutex  // one Sync at a time
-	reconciler atomic.Bool // one Reconcile at a time
+	syncMu     sync.Mutex              // one Sync at a time
+	reconciler atomic.Bool             // one Reconcile at a time
 
 	// Across processes (see Run): the change feed, the leases, this
 	// desk's name in both, and what the background jobs found.
