@@ -25,51 +25,47 @@ func (s *store) migrate(ctx context.Context) (before int, err error) {
 	if s.pg {
 		return migratePostgres(ctx, s.w)
 	}
-	before = -1
-	for {
-		v, done, err := migrateOne(ctx, s.w)
-		if before < 0 {
-			before = v
-		}
-		if err != nil || done {
-			return before, err
-		}
-	}
+	return migrateSQLite(ctx, s.w)
 }
 
-// migrateOne runs SQLite's next migration, one transaction per version. The
-// version is read inside the (immediate) transaction, so two processes
-// starting at once do not run a migration twice.
-func migrateOne(ctx context.Context, db *sql.DB) (v int, done bool, err error) {
+// migrateSQLite runs every missing migration in one transaction (BEGIN
+// IMMEDIATE: the version is read under the write lock, so two processes
+// starting at once migrate once; a failed migration leaves the file as it
+// was).
+func migrateSQLite(ctx context.Context, db *sql.DB) (before int, err error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, false, err
+		return 0, err
 	}
 	defer func() {
 		if err != nil {
 			_ = tx.Rollback()
 		}
 	}()
+	var v int
 	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-		return 0, false, fmt.Errorf("state: reading the schema version: %w", err)
+		return 0, fmt.Errorf("state: reading the schema version: %w", err)
 	}
+	before = v
 	if v > len(migrations) {
-		return v, false, errNewer(v)
+		return v, errNewer(v)
 	}
 	if v == len(migrations) {
-		return v, true, tx.Rollback()
+		return v, tx.Rollback()
 	}
-	if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
-		return v, false, fmt.Errorf("state: schema migration %d: %w", v+1, err)
+	for ; v < len(migrations); v++ {
+		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+			return before, fmt.Errorf("state: schema migration %d: %w", v+1, err)
+		}
 	}
-	// PRAGMA takes no parameters; v+1 is an int we control.
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1)); err != nil {
-		return v, false, err
+	// PRAGMA takes no parameters; v is an int we control.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v)); err != nil {
+		return before, err
 	}
 	if err := tx.Commit(); err != nil {
-		return v, false, fmt.Errorf("state: schema migration %d: %w", v+1, err)
+		return before, fmt.Errorf("state: schema migration to %d: %w", v, err)
 	}
-	return v, false, nil
+	return before, nil
 }
 
 // migratePostgres runs every missing migration in one transaction (DDL is

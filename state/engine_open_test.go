@@ -1,0 +1,148 @@
+package state
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// A store at schema 1 (an older refdesk's) is migrated at start with one
+// clear log line, and keeps what it held.
+func TestOpenMigratesAnOlderSchema(t *testing.T) {
+	ctx := context.Background()
+	p := filepath.Join(t.TempDir(), "refdesk.db")
+	opt := testOptions(t, Options{Path: p})
+	var st *store
+	var err error
+	if onPostgres() {
+		st = &store{pg: true}
+		st.w, err = openPostgres(opt.DatabaseURL, false)
+		if err == nil {
+			_, err = st.w.ExecContext(ctx, `CREATE TABLE schema_version (
+				one BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (one), version INTEGER NOT NULL);
+				INSERT INTO schema_version (version) VALUES (1);`+pgMigrations[0])
+		}
+	} else {
+		st, err = openSQLite(ctx, p, false) // at the current schema: roll it back to 1
+		if err == nil {
+			st.close()
+			st = &store{}
+			st.w, err = sql.Open("sqlite", "file:"+p)
+		}
+		if err == nil {
+			_, err = st.w.ExecContext(ctx, "DROP TABLE drafts_held; DROP TABLE changes; DROP TABLE leases; DROP TABLE sync_state; PRAGMA user_version = 1")
+		}
+	}
+	if err == nil {
+		_, err = st.w.ExecContext(ctx, `INSERT INTO drafts ("user", input, saved_at) VALUES ('amy', '{"reason":"kept"}', 1)`)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.w.Close()
+
+	var logs bytes.Buffer
+	opt.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	d, err := Open(ctx, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if want := fmt.Sprintf("database schema migrated from 1 to %d", len(migrations)); !strings.Contains(logs.String(), want) {
+		t.Errorf("log %q lacks %q", logs.String(), want)
+	}
+	if v, err := d.st.version(ctx); err != nil || v != len(migrations) {
+		t.Errorf("schema version %d (%v), want %d", v, err, len(migrations))
+	}
+	if in, _, ok, err := d.LoadDraft(ctx, "amy"); err != nil || !ok || in.Reason != "kept" {
+		t.Errorf("draft after migrating: %+v %v %v", in, ok, err)
+	}
+	if err := d.HoldDraft(ctx, "amy"); err != nil { // a table of migration 2
+		t.Errorf("HoldDraft after migrating: %v", err)
+	}
+}
+
+// Several processes (nodes) starting at once on a new store migrate it
+// once: every one opens, and exactly one found it empty.
+func TestOpenTogetherMigratesOnce(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "refdesk.db")
+	opt := testOptions(t, Options{Path: p})
+	const n = 4
+	var wg sync.WaitGroup
+	desks := make([]*Desk, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			desks[i], errs[i] = Open(context.Background(), opt)
+		}()
+	}
+	wg.Wait()
+	fresh := 0
+	for i, d := range desks {
+		if errs[i] != nil {
+			t.Errorf("Open %d: %v", i, errs[i])
+			continue
+		}
+		defer d.Close()
+		switch d.st.before {
+		case 0:
+			fresh++
+		case len(migrations):
+		default:
+			t.Errorf("Open %d found schema %d", i, d.st.before)
+		}
+	}
+	if fresh != 1 {
+		t.Errorf("%d opens migrated a new store, want 1", fresh)
+	}
+}
+
+// A read-only store reads, refuses every write (the server too, on
+// PostgreSQL), and never creates or migrates a schema.
+func TestReadOnlyNeverWrites(t *testing.T) {
+	ctx := context.Background()
+	p := filepath.Join(t.TempDir(), "refdesk.db")
+	opt := testOptions(t, Options{Path: p})
+	ro := opt
+	ro.ReadOnly = true
+	if _, err := Open(ctx, ro); err == nil || !strings.Contains(err.Error(), "version 0") && !strings.Contains(err.Error(), "cannot be read") {
+		t.Fatalf("read-only open of an empty store: %v", err)
+	}
+	rw := openTest(t, Options{Path: p})
+	id := outbox(t, rw, sampleInput())
+	r := openTest(t, Options{Path: p, ReadOnly: true})
+	if refs, err := r.Referrals(ctx, Filter{}); err != nil || len(refs) != 1 || refs[0].ID != id {
+		t.Fatalf("reader: %+v %v", refs, err)
+	}
+	if err := r.SaveDraft(ctx, "amy", sampleInput()); !errors.Is(err, ErrReadOnly) {
+		t.Errorf("SaveDraft: %v, want ErrReadOnly", err)
+	}
+	if _, err := r.st.r.ExecContext(ctx, `INSERT INTO drafts ("user", input, saved_at) VALUES ('x', '{}', 1)`); err == nil {
+		t.Error("the read-only pool wrote a row")
+	}
+}
+
+// A database URL that is not PostgreSQL's, or a server that does not
+// answer, is refused with a message saying what to do, never the password.
+func TestOpenBadDatabaseURL(t *testing.T) {
+	ctx := context.Background()
+	for url, want := range map[string]string{
+		"mysql://u:secret@h/db":                              "must start with postgres://",
+		"postgres://u:secret@127.0.0.1:1/db?sslmode=disable": "cannot reach the PostgreSQL database",
+		"postgres://u:secret@[::1/db":                        "not a valid PostgreSQL URL",
+	} {
+		_, err := Open(ctx, Options{DatabaseURL: url})
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "secret") {
+			t.Errorf("Open(%q): %v, want %q and no password", url, err, want)
+		}
+	}
+}
