@@ -171,15 +171,28 @@ func (s *store) close() error {
 // more than once: it resets whatever it captures, and does nothing outside
 // tx (no publishing, no network) until write returns.
 func (s *store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.writeOn(ctx, nil, fn)
+}
+
+// beginner is what *sql.DB and *sql.Conn share.
+type beginner interface {
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+}
+
+// writeOn is write on connection on (nil: the writer pool).
+func (s *store) writeOn(ctx context.Context, on beginner, fn func(tx *sql.Tx) error) error {
 	if s.ro {
 		return ErrReadOnly
 	}
+	if on == nil {
+		on = s.w
+	}
 	if !s.pg {
-		return s.writeOnce(ctx, nil, fn)
+		return writeOnce(ctx, on, nil, fn)
 	}
 	opts := &sql.TxOptions{Isolation: sql.LevelSerializable}
 	for try := 0; ; try++ {
-		err := s.writeOnce(ctx, opts, fn)
+		err := writeOnce(ctx, on, opts, fn)
 		if err == nil || !retryable(err) || try >= writeRetries {
 			return err
 		}
@@ -190,8 +203,8 @@ func (s *store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 }
 
-func (s *store) writeOnce(ctx context.Context, opts *sql.TxOptions, fn func(tx *sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, opts)
+func writeOnce(ctx context.Context, on beginner, opts *sql.TxOptions, fn func(tx *sql.Tx) error) error {
+	tx, err := on.BeginTx(ctx, opts)
 	if err != nil {
 		return err
 	}

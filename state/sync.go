@@ -56,6 +56,17 @@ func (d *Desk) syncAll(ctx context.Context, progress func(SyncProgress)) (_ Sync
 			progress(SyncProgress{Directory: dir, Done: done, Total: total})
 		}
 	}
+	// On PostgreSQL the staging tables are TEMP tables of one connection,
+	// held until the swap has read them (sync_stage.go).
+	var pin *sql.Conn
+	var on execer = d.st.w
+	if d.st.pg {
+		if pin, err = d.st.w.Conn(ctx); err != nil {
+			return SyncReport{}, fmt.Errorf("preparing the sync: %w", err)
+		}
+		defer pin.Close()
+		on = pin
+	}
 	stages := make(map[Directory]*stage, len(directories))
 	defer func() {
 		for _, s := range stages {
@@ -63,7 +74,7 @@ func (d *Desk) syncAll(ctx context.Context, progress func(SyncProgress)) (_ Sync
 		}
 	}()
 	for _, dir := range directories {
-		s, err := newStage(ctx, d.st, dir)
+		s, err := newStage(ctx, d.st, on, dir)
 		if err != nil {
 			return SyncReport{}, fmt.Errorf("preparing the sync: %w", err)
 		}
@@ -122,7 +133,11 @@ func (d *Desk) syncAll(ctx context.Context, progress func(SyncProgress)) (_ Sync
 	rep := SyncReport{Counts: map[Directory]int{}, Changed: map[Directory]int{}}
 	same := map[Directory]bool{}
 	now := d.now()
-	err = d.st.write(ctx, func(tx *sql.Tx) error {
+	var swapOn beginner // nil: the writer pool
+	if pin != nil {
+		swapOn = pin
+	}
+	err = d.st.writeOn(ctx, swapOn, func(tx *sql.Tx) error {
 		for _, dir := range directories {
 			sw, err := stages[dir].swap(ctx, tx, now)
 			if err != nil {

@@ -2,19 +2,18 @@ package state
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
 )
 
 // A sync streams each directory into a staging table instead of holding it
-// in memory. On SQLite, a TEMP table on the writer connection (the writer
-// pool has exactly one connection, so every statement below sees it); on
-// PostgreSQL an UNLOGGED table of its own name, which every connection of
-// the pool sees. Rows are written in short batches, one multi-row INSERT
+// in memory: a TEMP table, on SQLite on the writer connection (the writer
+// pool has exactly one connection, so every statement below sees it), on
+// PostgreSQL on one connection the sync holds throughout, swap included
+// (a TEMP table goes with its session: a node that dies mid-sync leaves no
+// rows behind). Rows are written in short batches, one multi-row INSERT
 // each, touching only the staging table, so no lock on the store is held
 // while Cobalt's answer is downloading: referrals submitted meanwhile (in
 // this process or another) are not held up. The cache tables themselves
@@ -34,6 +33,7 @@ const stageBatch = 512
 // stage is one directory's staging table and its pending batch.
 type stage struct {
 	st    *store
+	db    execer // the writer pool (SQLite) or the sync's connection (PostgreSQL)
 	dir   Directory
 	table string // the staging table's name, qualified by its schema on SQLite
 	buf   []cacheRow
@@ -68,30 +68,35 @@ const stageColumns = `k        TEXT PRIMARY KEY,
 	inactive INTEGER NOT NULL,
 	data     TEXT NOT NULL`
 
-// newStage (re)creates dir's empty staging table.
-func newStage(ctx context.Context, st *store, dir Directory) (*stage, error) {
-	s := &stage{st: st, dir: dir, buf: make([]cacheRow, 0, stageBatch), next: 1}
+// execer is what *sql.DB and *sql.Conn share.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// newStage (re)creates dir's empty staging table on db: the writer pool on
+// SQLite, the connection the sync holds on PostgreSQL.
+func newStage(ctx context.Context, st *store, db execer, dir Directory) (*stage, error) {
+	s := &stage{st: st, db: db, dir: dir, buf: make([]cacheRow, 0, stageBatch), next: 1}
 	if st.pg {
-		// Its own name: two nodes may sync at once (a manual sync beside
-		// the scheduled one); the name is ours (hex), safe to splice.
-		b := make([]byte, 6)
-		_, _ = rand.Read(b)
-		s.table = stageName(dir) + "_" + hex.EncodeToString(b)
-		_, err := st.w.ExecContext(ctx, "CREATE UNLOGGED TABLE "+s.table+" (rowid BIGINT NOT NULL, "+stageColumns+")")
+		s.table = stageName(dir)
+		if _, err := db.ExecContext(ctx, "DROP TABLE IF EXISTS "+s.table); err != nil {
+			return nil, err
+		}
+		_, err := db.ExecContext(ctx, "CREATE TEMP TABLE "+s.table+" (rowid BIGINT NOT NULL, "+stageColumns+")")
 		return s, err
 	}
 	schema := stageSchema(dir)
 	s.table = schema + "." + stageName(dir)
 	if schema == memSchema {
-		if _, err := st.w.ExecContext(ctx, "ATTACH DATABASE ':memory:' AS "+memSchema); err != nil &&
+		if _, err := db.ExecContext(ctx, "ATTACH DATABASE ':memory:' AS "+memSchema); err != nil &&
 			!strings.Contains(err.Error(), "already in use") {
 			return nil, err
 		}
 	}
-	if _, err := st.w.ExecContext(ctx, "DROP TABLE IF EXISTS "+s.table); err != nil {
+	if _, err := db.ExecContext(ctx, "DROP TABLE IF EXISTS "+s.table); err != nil {
 		return nil, err
 	}
-	_, err := st.w.ExecContext(ctx, "CREATE TABLE "+s.table+" ("+stageColumns+")")
+	_, err := db.ExecContext(ctx, "CREATE TABLE "+s.table+" ("+stageColumns+")")
 	return s, err
 }
 
@@ -129,7 +134,7 @@ func (s *stage) flush(ctx context.Context) (err error) {
 	}
 	q.WriteString(` ON CONFLICT(k) DO UPDATE SET name = excluded.name,
 	detail = excluded.detail, text = excluded.text, inactive = excluded.inactive, data = excluded.data`)
-	if _, err := s.st.w.ExecContext(ctx, q.String(), args...); err != nil {
+	if _, err := s.db.ExecContext(ctx, q.String(), args...); err != nil {
 		return err
 	}
 	clear(s.buf) // let the strings go now
@@ -139,9 +144,9 @@ func (s *stage) flush(ctx context.Context) (err error) {
 
 // drop removes the staging table: its rows should not outlive the sync.
 func (s *stage) drop() {
-	_, _ = s.st.w.ExecContext(context.Background(), "DROP TABLE IF EXISTS "+s.table)
+	_, _ = s.db.ExecContext(context.Background(), "DROP TABLE IF EXISTS "+s.table)
 	if !s.st.pg && stageSchema(s.dir) == memSchema {
-		_, _ = s.st.w.ExecContext(context.Background(), "DETACH DATABASE "+memSchema)
+		_, _ = s.db.ExecContext(context.Background(), "DETACH DATABASE "+memSchema)
 	}
 }
 
