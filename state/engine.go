@@ -242,3 +242,16 @@ func (s *store) jsonField(col, name string) string {
 	}
 	return "CASE WHEN json_valid(" + col + ") THEN json_extract(" + col + ", '$." + name + "') END"
 }
+
+// rawPgx runs fn with the pgx connection under c (PostgreSQL only), for
+// what database/sql has no words for (LISTEN, WaitForNotification). Queries
+// sent through it are not rebound: write $1, $2….
+func rawPgx(c *sql.Conn, fn func(*pgx.Conn) error) error {
+	return c.Raw(func(dc any) error {
+		pc, ok := dc.(*pgConn)
+		if !ok {
+			return fmt.Errorf("state: not a PostgreSQL connection (%T)", dc)
+		}
+		return fn(pc.Conn.Conn())
+	})
+}
