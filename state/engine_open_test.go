@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // A store at schema 1 (an older refdesk's) is migrated at start with one
@@ -179,5 +180,43 @@ func TestRawPgxListens(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A PostgreSQL write aborted as a serialization failure runs again, whole;
+// any other error is returned at once.
+func TestWriteRetriesSerializationFailures(t *testing.T) {
+	if !onPostgres() {
+		t.Skip("PostgreSQL only: SQLite has one writer and never retries")
+	}
+	ctx := context.Background()
+	d := openTest(t, Options{})
+	runs := 0
+	err := d.st.write(ctx, func(tx *sql.Tx) error {
+		runs++
+		if err := audit(ctx, tx, time.Now(), "test", "retry", fmt.Sprint(runs)); err != nil {
+			return err
+		}
+		if runs < 3 {
+			return fmt.Errorf("wrapped: %w", &pgconn.PgError{Code: "40001"})
+		}
+		return nil
+	})
+	if err != nil || runs != 3 {
+		t.Fatalf("write: %v after %d runs, want nil after 3", err, runs)
+	}
+	log, err := d.AuditLog(ctx, 10)
+	if err != nil || len(log) != 1 || log[0].Detail != "3" {
+		t.Errorf("audit %+v (%v): want only the third run's row", log, err)
+	}
+	runs = 0
+	boom := errors.New("boom")
+	if err := d.st.write(ctx, func(*sql.Tx) error { runs++; return boom }); !errors.Is(err, boom) || runs != 1 {
+		t.Errorf("a plain error: %v after %d runs, want boom after 1", err, runs)
+	}
+	runs = 0
+	err = d.st.write(ctx, func(*sql.Tx) error { runs++; return &pgconn.PgError{Code: "40P01"} })
+	if !retryable(err) || runs != writeRetries+1 {
+		t.Errorf("a deadlock every time: %v after %d runs, want it returned after %d", err, runs, writeRetries+1)
 	}
 }
