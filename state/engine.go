@@ -62,10 +62,14 @@ func openPostgres(url string, readOnly bool) (*sql.DB, error) {
 // pgConnector wraps pgx's connector so that every connection rebinds.
 type pgConnector struct {
 	base driver.Connector
-	// rebound caches each query's rewrite (the queries are the package's
-	// own, a bounded set).
+	// rebound caches each short query's rewrite (the package's own, a
+	// bounded set); long ones (the sync's multi-row inserts, one per batch
+	// size) are rewritten each time, at a cost small beside their rows.
 	rebound sync.Map
 }
+
+// rebindCacheMax is the longest query whose rewrite is kept.
+const rebindCacheMax = 2048
 
 func (c *pgConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	cn, err := c.base.Connect(ctx)
@@ -87,7 +91,9 @@ func (c *pgConnector) rebind(q string) string {
 		return v.(string)
 	}
 	r := rebind(q)
-	c.rebound.Store(q, r)
+	if len(q) <= rebindCacheMax {
+		c.rebound.Store(q, r)
+	}
 	return r
 }
 
