@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"refdesk/internal/testkit"
 )
@@ -24,7 +25,9 @@ func TestMain(m *testing.M) {
 		fmt.Println("state tests on PostgreSQL")
 		os.Exit(m.Run())
 	}
+	start := time.Now()
 	code := m.Run()
+	fmt.Printf("state tests on SQLite: %s\n", time.Since(start).Round(time.Second))
 	if testkit.PostgresURL() == "" {
 		fmt.Println("PostgreSQL: skipped, " + testkit.PostgresEnv + " is not set")
 		os.Exit(code)
@@ -39,10 +42,12 @@ func TestMain(m *testing.M) {
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), testEngineEnv+"=postgres")
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	start = time.Now()
 	if err := cmd.Run(); err != nil {
 		fmt.Println("state tests on PostgreSQL:", err)
 		code = max(code, 1)
 	}
+	fmt.Printf("state tests on PostgreSQL: %s\n", time.Since(start).Round(time.Second))
 	os.Exit(code)
 }
 
