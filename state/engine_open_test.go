@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"refdesk/internal/testkit"
 )
 
 // A store at schema 1 (an older refdesk's) is migrated at start with one
@@ -218,5 +221,34 @@ func TestWriteRetriesSerializationFailures(t *testing.T) {
 	err = d.st.write(ctx, func(*sql.Tx) error { runs++; return &pgconn.PgError{Code: "40P01"} })
 	if !retryable(err) || runs != writeRetries+1 {
 		t.Errorf("a deadlock every time: %v after %d runs, want it returned after %d", err, runs, writeRetries+1)
+	}
+}
+
+// refdesk's sessions commit without waiting for the flush (the SQLite
+// file's durability) unless the URL asks for it.
+func TestSynchronousCommitFollowsTheURL(t *testing.T) {
+	if !onPostgres() {
+		t.Skip("PostgreSQL only: runs in the PostgreSQL run of this suite")
+	}
+	ctx := context.Background()
+	base := testkit.Postgres(t)
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("synchronous_commit", "on")
+	u.RawQuery = q.Encode()
+	for _, c := range []struct{ url, want string }{{base, "off"}, {u.String(), "on"}} {
+		db, err := openPostgres(c.url, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		err = db.QueryRowContext(ctx, "SHOW synchronous_commit").Scan(&got)
+		db.Close()
+		if err != nil || got != c.want {
+			t.Errorf("%s: synchronous_commit %q (%v), want %q", c.url, got, err, c.want)
+		}
 	}
 }

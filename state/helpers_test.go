@@ -37,7 +37,7 @@ func sampleInput() ReferralInput {
 }
 
 // outbox writes a Submitting referral as Submit does before its POST.
-func outbox(t *testing.T, d *Desk, in ReferralInput) int64 {
+func outbox(t testing.TB, d *Desk, in ReferralInput) int64 {
 	t.Helper()
 	var id int64
 	ids := []int64{0}
