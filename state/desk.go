@@ -109,9 +109,10 @@ type Filter struct {
 // concurrent use by every session of the process. The hub is per process;
 // with Run, the changes other processes commit to the same store reach it
 // too (the change feed), within a second. Two read-write processes on one
-// file are safe for SQLite; each
-// marks Submitting referrals Unknown at start-up, and a POST still in
-// flight in the other process then records its answer from Unknown.
+// SQLite file, or several nodes on one PostgreSQL database (engine.go:
+// serializable writes, retried), are safe; each marks Submitting referrals
+// Unknown at start-up, and a POST still in flight in another process then
+// records its answer from Unknown.
 type Desk struct {
 	opt    Options
 	st     *store
