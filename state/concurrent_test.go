@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"refdesk/api"
+	"refdesk/api/sandbox"
 )
 
 // Two Desks on one store (two nodes on one PostgreSQL database, or two
@@ -66,5 +67,45 @@ func TestTwoDesksApplyTheSameEventsOnce(t *testing.T) {
 		if r.Status != Completed || r.EHRID != fmt.Sprintf("EHR-ref-%d", i) || !samePath(path(ts), want) {
 			t.Errorf("referral %d: status %s, EHR id %q, path %v; want completed once, path %v", id, r.Status, r.EHRID, path(ts), want)
 		}
+	}
+}
+
+// Two processes (nodes) syncing the same store at once both finish, and
+// the cache is the directory once, in Cobalt's order, each index whole.
+func TestTwoDesksSyncAtOnce(t *testing.T) {
+	e := newEnv(t, envOpts{noSync: true, sandbox: sandbox.Options{Patients: 700, ReferringProviders: 600, Providers: 20}})
+	other := openTest(t, Options{Path: e.path, Client: e.client})
+	ctx := context.Background()
+	errs := make(chan error, 2)
+	for _, d := range []*Desk{e.d, other} {
+		go func() {
+			_, err := d.Sync(ctx, nil)
+			errs <- err
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Errorf("Sync: %v", err)
+		}
+	}
+	want := map[Directory]int{Providers: 20, ReferringProviders: 600, Patients: 700}
+	for dir, n := range want {
+		if got := cacheCount(t, e.d, dir); got != n {
+			t.Errorf("%s: %d rows cached, want %d", dir, got, n)
+		}
+		for _, d := range []*Desk{e.d, other} {
+			if got := d.Index(dir).Len(); got != n {
+				t.Errorf("%s index holds %d, want %d", dir, got, n)
+			}
+		}
+	}
+	// The cache keeps Cobalt's order: what the API lists first is first.
+	pts, _, err := e.client.Patients(ctx, api.PatientQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := other.loadEntries(ctx, Patients)
+	if err != nil || len(entries) == 0 || len(pts) == 0 || entries[0].Key != pts[0].MRN {
+		t.Errorf("first cached patient %v (err %v), Cobalt's first %v", entries[:min(1, len(entries))], err, pts[:min(1, len(pts))])
 	}
 }
