@@ -284,9 +284,6 @@ func (d *Desk) writeAndPublish(ctx context.Context, changed *[]int64, fn func(tx
 			return err
 		}
 		moved = col.ms
-		if err := movedIDs(ctx, tx, moved); err != nil {
-			return err
-		}
 		out = out[:0]
 		seen := make(map[int64]bool)
 		for _, id := range *changed {
@@ -303,7 +300,7 @@ func (d *Desk) writeAndPublish(ctx context.Context, changed *[]int64, fn func(tx
 			}
 			out = append(out, r)
 		}
-		return nil
+		return movedIDs(ctx, tx, moved, out)
 	})
 	if err != nil {
 		return err

@@ -78,13 +78,10 @@ func (d *Desk) applyEventDup(ctx context.Context, ev api.Event, source string) (
 		if err != nil || !ok {
 			return err // not known yet: kept for the POST's answer
 		}
-		if err := d.applyStored(ctx, tx, ref, id, ev.Type, data, source); err != nil {
+		if result, err = d.applyStored(ctx, tx, ref, id, ev.Type, data, source); err != nil {
 			return err
 		}
 		changed = append(changed, ref)
-		if err := tx.QueryRowContext(ctx, "SELECT outcome FROM events WHERE event_id = ?", id).Scan(&result); err != nil {
-			return err
-		}
 		if result == "" {
 			result = "pending: the referral's answer is not recorded yet"
 		}
@@ -146,7 +143,7 @@ func (d *Desk) applyPending(ctx context.Context, tx *sql.Tx, ref int64, referral
 		if err != nil {
 			return err
 		}
-		if err := d.applyStored(ctx, tx, ref, p.id, p.typ, data, p.source); err != nil {
+		if _, err := d.applyStored(ctx, tx, ref, p.id, p.typ, data, p.source); err != nil {
 			return err
 		}
 	}
@@ -154,12 +151,13 @@ func (d *Desk) applyPending(ctx context.Context, tx *sql.Tx, ref int64, referral
 }
 
 // applyStored applies stored event eventID to referral ref and marks the
-// event applied with what it did.
-func (d *Desk) applyStored(ctx context.Context, tx *sql.Tx, ref int64, eventID, typ string, data api.ReferralEventData, source string) error {
+// event applied with what it did, which it returns ("" when the event must
+// wait: the referral cannot take it yet).
+func (d *Desk) applyStored(ctx context.Context, tx *sql.Tx, ref int64, eventID, typ string, data api.ReferralEventData, source string) (string, error) {
 	var status Status
 	var ehrID, reason string
 	if err := tx.QueryRowContext(ctx, "SELECT status, ehr_id, failure_reason FROM referrals WHERE id = ?", ref).Scan(&status, &ehrID, &reason); err != nil {
-		return err
+		return "", err
 	}
 	cause := typ + " (" + source + ")"
 	outcome := "applied"
@@ -206,7 +204,7 @@ func (d *Desk) applyStored(ctx context.Context, tx *sql.Tx, ref int64, eventID, 
 		var te *TransitionError
 		if errors.As(err, &te) {
 			// Draft/Submitting/NotSent cannot take an event: keep it pending.
-			return nil
+			return "", nil
 		}
 		if err == nil {
 			// The answer came after all.
@@ -215,10 +213,10 @@ func (d *Desk) applyStored(ctx context.Context, tx *sql.Tx, ref int64, eventID, 
 		}
 	}
 	if err != nil {
-		return err
+		return "", err
 	}
 	_, err = tx.ExecContext(ctx, "UPDATE events SET applied = 1, outcome = ? WHERE event_id = ?", outcome, eventID)
-	return err
+	return outcome, err
 }
 
 // failureText is the failure as Cobalt worded it: failure_reason, else the

@@ -40,9 +40,17 @@ func (d *Desk) recordTransition(ctx context.Context, tx *sql.Tx, id, at int64, f
 	return nil
 }
 
-// movedIDs fills in the Cobalt ids of ms as tx leaves them.
-func movedIDs(ctx context.Context, tx *sql.Tx, ms []moved) error {
+// movedIDs fills in the Cobalt ids of ms as tx leaves them: from read,
+// the referrals read back at its end, else from the table.
+func movedIDs(ctx context.Context, tx *sql.Tx, ms []moved, read []Referral) error {
+next:
 	for i := range ms {
+		for _, r := range read {
+			if r.ID == ms[i].referral {
+				ms[i].referralID = r.ReferralID
+				continue next
+			}
+		}
 		if err := tx.QueryRowContext(ctx, "SELECT COALESCE(referral_id, '') FROM referrals WHERE id = ?", ms[i].referral).
 			Scan(&ms[i].referralID); err != nil {
 			return err
