@@ -75,3 +75,38 @@ func TestSettleNeedsAPersonInThePane(t *testing.T) {
 		t.Fatalf("audit: %q", who)
 	}
 }
+
+// At the smallest window the details give up rows to the settle question:
+// the question and what it says back stay on screen, however long the
+// referral's details and history.
+func TestSettleQuestionFitsAt80x24(t *testing.T) {
+	e := newEnvWith(t, 80, 24, envOpts{
+		rig: func(ro *sandboxtest.Options) {
+			ro.Sandbox.DelayMin, ro.Sandbox.DelayMax = time.Hour, time.Hour
+		},
+		desk: func(do *state.Options) {
+			do.Grace, do.PollInterval, do.PollHorizon = 20*time.Millisecond, 20*time.Millisecond, 200*time.Millisecond
+		},
+	})
+	in := state.ReferralInput{PatientMRN: e.entry(state.Patients, 1).Key, Direction: api.DirectionOutgoing,
+		FromEHRID: e.entry(state.Providers, 1).Key, ToEHRID: e.entry(state.ReferringProviders, 1).Key,
+		Priority: api.PriorityRoutine, Reason: strings.Repeat("A long reason that wraps over many lines. ", 12)}
+	if _, err := e.desk.Submit(e.ctx, "front2", in); err != nil {
+		t.Fatal(err)
+	}
+	e.d.Press("ctrl+t")
+	e.waitView("No answer yet from Cobalt")
+	e.d.Press("enter")
+	e.waitView("Referral #1")
+	e.d.Press("e")
+	e.waitView("Found in eCW — its EHR id:")
+	e.d.Press("enter")
+	e.waitView("Found in eCW — its EHR id:", "Type the referral's id in eCW")
+	if n := strings.Count(e.view(), "\n") + 1; n > 24 {
+		t.Fatalf("%d lines on a 24-line screen", n)
+	}
+	e.d.Press("esc")
+	e.waitView("e found in eCW")
+	e.d.Press("n")
+	e.waitView("Not in eCW? Referral #1 becomes Not sent")
+}

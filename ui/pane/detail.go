@@ -78,12 +78,25 @@ func (m Model) detailView() string {
 	if len(m.detail.trans) == 0 {
 		b.WriteString(st.Muted.Render("No transitions recorded.") + "\n")
 	}
+	bottom := st.Muted.Render(theme.Hint(m.width, m.detailKeys()...)) + m.noteLine()
 	if q := m.settleView(); q != "" {
-		b.WriteString("\n" + q + m.noteLine())
-		return b.String()
+		bottom = q + m.noteLine()
 	}
-	b.WriteString("\n" + st.Muted.Render(theme.Hint(m.width, m.detailKeys()...)) + m.noteLine())
-	return b.String()
+	return fitAbove(strings.TrimRight(b.String(), "\n"), bottom, m.height, st.Muted.Render("…"))
+}
+
+// fitAbove is top, a blank line and bottom in h lines: the bottom (the
+// keys, the question and what it says back) stays whole and the top gives
+// up its last rows, marked by more, as the file list does for the request
+// total.
+func fitAbove(top, bottom string, h int, more string) string {
+	bl := lipgloss.Height(bottom)
+	tl := strings.Split(top, "\n")
+	if room := h - bl - 1; len(tl) > room {
+		keep := max(1, room-1) // the title stays, and the mark
+		tl = append(tl[:min(keep, len(tl))], more)
+	}
+	return strings.Join(tl, "\n") + "\n\n" + bottom
 }
 
 func itoa64(n int64) string {

@@ -7,6 +7,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"refdesk/state"
 	"refdesk/ui/theme"
@@ -125,10 +126,11 @@ func (m Model) settleView() string {
 		return ""
 	}
 	st := m.styles
+	wrap := lipgloss.NewStyle().Width(max(20, m.width))
+	keys := wrap.Render(st.Muted.Render(theme.Hint(0, m.settleKeys()...)))
 	if m.settle.found {
-		return st.Label.Render("Found in eCW — its EHR id: ") + m.settle.input.View() + "\n" +
-			st.Muted.Render(theme.Hint(0, m.settleKeys()...))
+		return st.Label.Render("Found in eCW — its EHR id: ") + m.settle.input.View() + "\n" + keys
 	}
-	return st.Warn.Render("Not in eCW? Referral #"+itoa64(m.settle.id)+" becomes Not sent, to be reopened and sent again.") + "\n" +
-		st.Muted.Render(theme.Hint(0, m.settleKeys()...))
+	return wrap.Render(st.Warn.Render("Not in eCW? Referral #"+itoa64(m.settle.id)+" becomes Not sent, to be reopened and sent again.")) +
+		"\n" + keys
 }

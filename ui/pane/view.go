@@ -21,8 +21,9 @@ func (m Model) View() string {
 	if q := m.settleView(); q != "" {
 		// The question in place of the list: it is about the row chosen.
 		r, _ := m.selected()
-		return m.styles.Title.Render("Referral #"+itoa64(r.ID)) + "  " + m.StatusWord(r) + "\n" +
-			m.styles.Warn.Render("⚠ "+theme.Clean(r.Attention)) + "\n\n" + q + m.noteLine()
+		top := m.styles.Title.Render("Referral #"+itoa64(r.ID)) + "  " + m.StatusWord(r) + "\n" +
+			lipgloss.NewStyle().Width(max(20, m.width)).Render(m.styles.Warn.Render("⚠ "+theme.Clean(r.Attention)))
+		return fitAbove(top, q+m.noteLine(), m.height, m.styles.Muted.Render("…"))
 	}
 	st := m.styles
 	w := max(20, m.width)
