@@ -144,7 +144,8 @@ func (m *Model) fullHelpView(groups [][]key.Binding) string {
 }
 
 // qQuits reports whether q quits now: on the referrals list, where
-// nothing is typed and no details are open.
+// nothing is typed and no details or question are open (q on a question
+// would leave it unanswered, and quit at once with an empty form).
 func (m *Model) qQuits() bool {
-	return m.screen == screenMain && m.onPane && !m.pane.InDetail() && !m.pane.Searching() && !m.pane.Typing()
+	return m.screen == screenMain && m.onPane && !m.pane.InDetail() && !m.pane.Searching() && !m.pane.Asking()
 }

@@ -80,22 +80,7 @@ func TestSettleNeedsAPersonInThePane(t *testing.T) {
 // the question and what it says back stay on screen, however long the
 // referral's details and history.
 func TestSettleQuestionFitsAt80x24(t *testing.T) {
-	e := newEnvWith(t, 80, 24, envOpts{
-		rig: func(ro *sandboxtest.Options) {
-			ro.Sandbox.DelayMin, ro.Sandbox.DelayMax = time.Hour, time.Hour
-		},
-		desk: func(do *state.Options) {
-			do.Grace, do.PollInterval, do.PollHorizon = 20*time.Millisecond, 20*time.Millisecond, 200*time.Millisecond
-		},
-	})
-	in := state.ReferralInput{PatientMRN: e.entry(state.Patients, 1).Key, Direction: api.DirectionOutgoing,
-		FromEHRID: e.entry(state.Providers, 1).Key, ToEHRID: e.entry(state.ReferringProviders, 1).Key,
-		Priority: api.PriorityRoutine, Reason: strings.Repeat("A long reason that wraps over many lines. ", 12)}
-	if _, err := e.desk.Submit(e.ctx, "front2", in); err != nil {
-		t.Fatal(err)
-	}
-	e.d.Press("ctrl+t")
-	e.waitView("No answer yet from Cobalt")
+	e := flaggedEnv(t, 80, 24, strings.Repeat("A long reason that wraps over many lines. ", 12))
 	e.d.Press("enter")
 	e.waitView("Referral #1")
 	e.d.Press("e")
@@ -109,4 +94,52 @@ func TestSettleQuestionFitsAt80x24(t *testing.T) {
 	e.waitView("e found in eCW")
 	e.d.Press("n")
 	e.waitView("Not in eCW? Referral #1 becomes Not sent")
+}
+
+// q on the settle question opened from the list does not quit (with an
+// empty form it would quit at once, the question unanswered): the
+// question stays, and nothing is recorded.
+func TestSettleQuestionQDoesNotQuit(t *testing.T) {
+	e := flaggedEnv(t, 100, 30, "Settle me")
+	e.d.Press("n")
+	e.waitView("Not in eCW? Referral #1 becomes Not sent")
+	e.d.Press("q")
+	e.d.Settle()
+	if e.d.Quit || e.m.screen == screenQuit {
+		t.Fatal("q on the question quit")
+	}
+	e.waitView("Not in eCW? Referral #1 becomes Not sent")
+	e.d.Press("esc", "e", "q")
+	e.d.Settle()
+	if e.d.Quit || e.m.screen == screenQuit {
+		t.Fatal("q on the EHR id question quit")
+	}
+	e.waitView("Found in eCW — its EHR id: › q")
+	r, _, _ := e.desk.Get(e.ctx, 1)
+	if r.Attention == "" {
+		t.Fatalf("recorded: %s", r.Status)
+	}
+}
+
+// flaggedEnv is a desk with one referral flagged for a person (Cobalt
+// never answers), shown in the pane.
+func flaggedEnv(t *testing.T, w, h int, reason string) *env {
+	t.Helper()
+	e := newEnvWith(t, w, h, envOpts{
+		rig: func(ro *sandboxtest.Options) {
+			ro.Sandbox.DelayMin, ro.Sandbox.DelayMax = time.Hour, time.Hour
+		},
+		desk: func(do *state.Options) {
+			do.Grace, do.PollInterval, do.PollHorizon = 20*time.Millisecond, 20*time.Millisecond, 200*time.Millisecond
+		},
+	})
+	in := state.ReferralInput{PatientMRN: e.entry(state.Patients, 1).Key, Direction: api.DirectionOutgoing,
+		FromEHRID: e.entry(state.Providers, 1).Key, ToEHRID: e.entry(state.ReferringProviders, 1).Key,
+		Priority: api.PriorityRoutine, Reason: reason}
+	if _, err := e.desk.Submit(e.ctx, "front2", in); err != nil {
+		t.Fatal(err)
+	}
+	e.d.Press("ctrl+t")
+	e.waitView("No answer yet from Cobalt")
+	return e
 }

@@ -40,6 +40,10 @@ func (m *Model) SetUser(user string) { m.user = user }
 // Typing reports whether keys go into the pane's text field.
 func (m Model) Typing() bool { return m.settle != nil && m.settle.found }
 
+// Asking reports whether a question about a flagged referral is open:
+// it takes its own answers, and q does not quit over it.
+func (m Model) Asking() bool { return m.settle != nil }
+
 // startSettle opens the question for the selected referral.
 func (m Model) startSettle(found bool) (Model, tea.Cmd) {
 	r, ok := m.selected()
