@@ -41,11 +41,12 @@ type Model struct {
 	// name, waiting for the answer: send it under the name its content
 	// shows (highlighted first: Enter does it), or do not attach it
 	// (offerNo: highlighted after →).
-	offer   *state.DocumentRef
-	offerNo bool
-	batch   int // files attached so far of the marked ones Enter attaches
-	styles  *theme.Styles
-	keys    *theme.Keys
+	offer     *state.DocumentRef
+	offerNo   bool
+	offerNote string // said when the clerk tried to leave with the question open
+	batch     int    // files attached so far of the marked ones Enter attaches
+	styles    *theme.Styles
+	keys      *theme.Keys
 }
 
 // New roots a documents field at dir.
@@ -137,11 +138,22 @@ func (m *Model) Close() {
 // under the name its content shows, or not.
 func (m Model) Offering() bool { return m.offer != nil }
 
+// Unanswered is what leaving the field (Tab, ctrl+s) says while the
+// question is open: it answers nothing, the question stays and says the
+// file is not attached yet. It returns the same words for the flash.
+func (m *Model) Unanswered() string {
+	if m.offer == nil {
+		return ""
+	}
+	m.offerNote = "You must answer first: " + theme.Clean(filepath.Base(m.offer.Path)) + " is not attached yet."
+	return m.offerNote
+}
+
 // Decline answers the question "no": the file is not attached (Esc, n).
 func (m *Model) Decline() {
 	if m.offer != nil {
 		m.msg = theme.Clean(filepath.Base(m.offer.Path)) + " was not attached."
-		m.offer = nil
+		m.offer, m.offerNote = nil, ""
 	}
 }
 
@@ -156,7 +168,7 @@ func (m Model) offerKey(kp tea.KeyPressMsg) Model {
 	o := *m.offer
 	switch {
 	case yes:
-		m.offer = nil
+		m.offer, m.offerNote = nil, ""
 		m.msg = ""
 		m.keep(o)
 	case no:
@@ -286,7 +298,7 @@ func (m *Model) add(path string) {
 	ref := state.DocumentRef{Name: name, Path: path, Size: info.Size()}
 	if t, fixed, ok := state.SendName(path, name); ok {
 		ref.Name = fixed
-		m.offer, m.offerNo = &ref, false
+		m.offer, m.offerNo, m.offerNote = &ref, false, ""
 		m.msg = theme.Clean(name) + " looks like a " + t.Label + ": send it as " + theme.Clean(fixed) +
 			"? (the file on disk is not renamed)"
 		return

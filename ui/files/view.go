@@ -84,7 +84,11 @@ func (m Model) offerView(width int) string {
 	}
 	send := "Send as " + textsafe.Fit(m.offer.Name, max(10, width/2))
 	line := choice(send, !m.offerNo) + "   " + choice("Don't attach", m.offerNo)
-	return line + "\n" + st.Muted.Render(theme.Hint(max(10, width), m.ShortHelp()...))
+	line += "\n" + st.Muted.Render(theme.Hint(max(10, width), m.ShortHelp()...))
+	if m.offerNote != "" {
+		line += "\n" + lipgloss.NewStyle().Width(max(10, width)).Render(st.Error.Render(m.offerNote))
+	}
+	return line
 }
 
 // listView draws the open picker: the folder, the search, the rows with

@@ -213,6 +213,11 @@ func (m *Model) validate(f int) {
 // returns the request-wide message (Cobalt's, "" when all is well) and
 // focuses the first field with a problem.
 func (m *Model) ValidateAll() (string, tea.Cmd) {
+	if m.Offering() {
+		// The review would show the referral without the scan asked
+		// about: the question is answered first, and stays open.
+		return m.docs.Unanswered(), nil
+	}
 	first := -1
 	for f := 0; f < fieldCount; f++ {
 		m.validate(f)

@@ -244,6 +244,10 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		return m.applyRecheck(msg), nil
 	case tea.KeyPressMsg:
 		switch {
+		case m.Offering() && key.Matches(msg, m.cfg.Keys.Next, m.cfg.Keys.Prev):
+			// Leaving would drop the scan unseen: the question stays.
+			m.docs.Unanswered()
+			return m, nil
 		case key.Matches(msg, m.cfg.Keys.Next):
 			return m, m.move(1)
 		case key.Matches(msg, m.cfg.Keys.Prev):

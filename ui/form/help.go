@@ -14,6 +14,9 @@ import (
 func (m Model) ShortHelp() []key.Binding {
 	k := m.cfg.Keys
 	short, _ := m.KeyBinds()
+	if m.Offering() {
+		return short // tab and ctrl+s wait for the answer
+	}
 	return append([]key.Binding{k.Next, k.Review}, short...)
 }
 
@@ -22,6 +25,9 @@ func (m Model) ShortHelp() []key.Binding {
 func (m Model) FullHelp() [][]key.Binding {
 	k := m.cfg.Keys
 	_, full := m.KeyBinds()
+	if m.Offering() {
+		return full
+	}
 	return append([][]key.Binding{{k.Next, k.Prev, k.Review}}, full...)
 }
 
