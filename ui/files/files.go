@@ -41,12 +41,14 @@ type Model struct {
 	// name, waiting for the answer: send it under the name its content
 	// shows (highlighted first: Enter does it), or do not attach it
 	// (offerNo: highlighted after →).
-	offer     *state.DocumentRef
-	offerNo   bool
-	offerNote string // said when the clerk tried to leave with the question open
-	batch     int    // files attached so far of the marked ones Enter attaches
-	styles    *theme.Styles
-	keys      *theme.Keys
+	offer       *state.DocumentRef
+	offerNo     bool
+	offerNote   string   // said when the clerk tried to leave with the question open
+	batch       int      // files attached so far of the marked ones Enter attaches
+	attachedMsg string   // what attaching the last of them said
+	refused     []string // why those refused were not attached
+	styles      *theme.Styles
+	keys        *theme.Keys
 }
 
 // New roots a documents field at dir.
@@ -180,14 +182,14 @@ func (m Model) offerKey(kp tea.KeyPressMsg) Model {
 		return m
 	}
 	if b := &m.br; len(b.marked) > 0 && b.marked[0] == o.Path { // answered for one of the marked: on with the rest
-		attached := strings.HasPrefix(m.msg, "Attached ")
 		b.marked = b.marked[1:]
-		if attached {
-			m.batch++
-		}
-		if attached {
+		if strings.HasPrefix(m.msg, "Attached ") {
+			m.batch, m.attachedMsg = m.batch+1, m.msg
 			m.attachMarked()
-		} // else "not attached" stays on screen, the rest still marked
+		} else {
+			// "not attached" stays on screen, the rest still marked
+			m.msg = m.batchMsg(m.msg)
+		}
 	}
 	return m
 }

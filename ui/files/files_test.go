@@ -351,9 +351,47 @@ func TestMarkedFilesGoOnAfterTheQuestion(t *testing.T) {
 		}
 		got := strings.Join(names, ",") + " | " + h.m.Message()
 		want := map[string]string{"enter": "a.pdf,b-scan.pdf,c.pdf | Attached 3 files.",
-			"n": "a.pdf | b-scan was not attached."}[answer]
+			"n": "a.pdf | Attached a.pdf (9 B). b-scan was not attached."}[answer]
 		if got != want {
 			t.Errorf("%s: %q, want %q", answer, got, want)
 		}
+	}
+}
+
+// A marked file that is refused is unmarked with its reason on screen, and
+// the rest of the batch goes on: Enter does not retry it forever.
+func TestMarkedFileRefusedIsUnmarkedAndTheRestGoOn(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "a.pdf"), 100)
+	write(t, filepath.Join(dir, "b.pdf"), 0)   // empty: refused
+	write(t, filepath.Join(dir, "c.pdf"), 100) //
+	write(t, filepath.Join(dir, "d"), 100)     // no extension, plain text: refused
+	h := newHarness(t, dir, false)
+	h.d.Press("a")
+	for _, name := range []string{"a.pdf", "b.pdf", "c.pdf", "d"} {
+		h.d.Press("home")
+		for k, r := range h.m.br.rows {
+			if h.m.br.all[r].name == name {
+				break
+			} else if k == len(h.m.br.rows)-1 {
+				t.Fatalf("%s not listed", name)
+			}
+			h.d.Press("down")
+		}
+		h.d.Press("space")
+	}
+	h.d.Press("enter")
+	var names []string
+	for _, d := range h.m.Docs() {
+		names = append(names, d.Name)
+	}
+	msg := h.m.Message()
+	if strings.Join(names, ",") != "a.pdf,c.pdf" || len(h.m.br.marked) != 0 ||
+		!strings.HasPrefix(msg, "Attached 2 files.") || !strings.Contains(msg, "b.pdf is empty") ||
+		!strings.Contains(msg, "d has no extension") {
+		t.Fatalf("docs %v, marked %v, message %q", names, h.m.br.marked, msg)
+	}
+	if v := strings.Join(strings.Fields(uitest.Plain(h.m.View(100, true))), " "); !strings.Contains(v, "b.pdf is empty") {
+		t.Fatalf("reason not on screen:\n%s", v)
 	}
 }

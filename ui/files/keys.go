@@ -57,7 +57,7 @@ func (m Model) pickKey(kp tea.KeyPressMsg) (Model, tea.Cmd) {
 		b.filter()
 	case key.Matches(kp, k.Choose):
 		if len(b.marked) > 0 {
-			m.batch = 0
+			m.batch, m.refused, m.attachedMsg = 0, nil, ""
 			m.attachMarked()
 			return m, nil
 		}
@@ -79,22 +79,60 @@ func (m Model) pickKey(kp tea.KeyPressMsg) (Model, tea.Cmd) {
 	return m, nil
 }
 
-// attachMarked attaches the marked files in turn. It stops at a file
-// refused (the list stays open to fix it) or asked about (the answer goes
-// on with the rest: offerKey).
+// attachMarked attaches the marked files in turn. A file refused is
+// unmarked and its reason kept for the end (the rest go on: Enter never
+// retries it); a file asked about stops the batch until the answer
+// (offerKey goes on with the rest).
 func (m *Model) attachMarked() {
 	b := &m.br
 	for len(b.marked) > 0 {
-		m.add(b.marked[0])
-		if m.offer != nil || !strings.HasPrefix(m.msg, "Attached ") {
-			m.picking = true // keep the list to answer or fix
+		p := b.marked[0]
+		m.add(p)
+		if m.offer != nil {
+			m.picking = true // keep the list to answer
 			return
 		}
-		b.marked, m.batch = b.marked[1:], m.batch+1
+		if strings.HasPrefix(m.msg, "Attached ") {
+			m.batch, m.attachedMsg = m.batch+1, m.msg
+		} else {
+			m.refuse(p, m.msg)
+		}
+		b.marked = b.marked[1:]
 	}
-	if m.batch > 1 {
-		m.msg = "Attached " + strconv.Itoa(m.batch) + " files."
+	m.msg = m.batchMsg("")
+	if m.batch == 0 {
+		m.picking = true // nothing attached: the list stays to choose again
 	}
+}
+
+// refuse keeps why the marked file p was not attached, from its name on
+// (Cobalt's message before it is for the one file chosen alone: the
+// batch's message stays short enough to read at 80x24).
+func (m *Model) refuse(p, why string) {
+	name := theme.Clean(filepath.Base(p))
+	if i := strings.Index(why, name); i >= 0 {
+		why = why[i:]
+	} else {
+		why = name + ": " + why
+	}
+	m.refused = append(m.refused, "Not attached: "+why)
+}
+
+// batchMsg is what the marked files came to: those attached, then each
+// one refused with its reason, then last.
+func (m *Model) batchMsg(last string) string {
+	var parts []string
+	switch {
+	case m.batch > 1:
+		parts = append(parts, "Attached "+strconv.Itoa(m.batch)+" files.")
+	case m.batch == 1:
+		parts = append(parts, m.attachedMsg)
+	}
+	parts = append(parts, m.refused...)
+	if last != "" {
+		parts = append(parts, last)
+	}
+	return strings.Join(parts, " ")
 }
 
 // enter opens folder e, unless it leads outside the documents folder.
