@@ -42,7 +42,15 @@ func (m Model) directionKey(kp tea.KeyPressMsg) (Model, tea.Cmd) {
 		}
 		return m, m.move(1)
 	}
-	letter := kp.Text != "" && !key.Matches(kp, k.Left, k.Right)
+	letter := key.Matches(kp, k.Incoming, k.Outgoing)
+	if kp.Text != "" && !letter && !key.Matches(kp, k.Left, k.Right) {
+		// Another letter (typing ahead into the next field) chooses
+		// nothing and stays: with no direction yet, it says which do.
+		if m.direction == "" {
+			m.errs[FieldDirection] = missing("direction")
+		}
+		return m, nil
+	}
 	var cmd tea.Cmd
 	if next != m.direction {
 		cmd = m.SetDirection(next)

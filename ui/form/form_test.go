@@ -213,3 +213,31 @@ func TestSetInputRestoresEverything(t *testing.T) {
 		t.Fatalf("view:\n%s", v)
 	}
 }
+
+// Only i and o choose the direction and move on: another letter (a
+// clerk typing ahead into the next field) leaves the focus on Direction,
+// saying which letters choose, and chooses nothing.
+func TestDirectionStrayLetterStays(t *testing.T) {
+	h := newHarness(t, t.TempDir())
+	h.d.Run(h.m.FocusField(FieldDirection))
+	h.d.Settle()
+	for _, k := range []string{"x", "h", "1"} {
+		h.d.Press(k)
+		if h.m.Focus() != FieldDirection || h.m.Input().Direction != "" {
+			t.Fatalf("%s: focus %d, direction %q", k, h.m.Focus(), h.m.Input().Direction)
+		}
+	}
+	if got := h.m.Errors()[FieldDirection]; !strings.Contains(got, "press i (incoming) or o (outgoing)") {
+		t.Fatalf("no hint: %q", got)
+	}
+	h.d.Press("o")
+	if h.m.Focus() != FieldFrom || h.m.Input().Direction != "outgoing" || h.m.Errors()[FieldDirection] != "" {
+		t.Fatalf("o: focus %d, direction %q, %q", h.m.Focus(), h.m.Input().Direction, h.m.Errors()[FieldDirection])
+	}
+	h.d.Run(h.m.FocusField(FieldDirection))
+	h.d.Settle()
+	h.d.Press("x")
+	if h.m.Focus() != FieldDirection || h.m.Input().Direction != "outgoing" {
+		t.Fatalf("x on a chosen direction: focus %d, direction %q", h.m.Focus(), h.m.Input().Direction)
+	}
+}
