@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"charm.land/lipgloss/v2"
+
 	"refdesk/ui/internal/uitest"
 )
 
@@ -46,6 +48,56 @@ func TestHeaderNamesTheDeskOverServe(t *testing.T) {
 		m.width = 200
 		if h := uitest.Plain(m.headerView()); !strings.HasPrefix(h, want) {
 			t.Errorf("label %q: header %q, want it to start %q", label, h, want)
+		}
+	}
+}
+
+// At every width from 80 the header fits without cutting a word: it
+// shortens its wording and drops the least important parts first (the
+// sync key's reminder, then the completions' details, then the
+// completions), never the flagged referrals or the sync state.
+func TestHeaderFitsWithoutCuttingAWord(t *testing.T) {
+	now := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name, completions string
+		last              time.Time
+		needs, sandbox    bool
+		synced            time.Time
+		wantAt80          []string
+	}{
+		{"webhooks", "webhooks", now.Add(-2 * time.Minute), false, true, now, []string{"synced just now", "webhooks"}},
+		{"no webhook yet", "webhooks", time.Time{}, true, true, now, []string{"⚠ 1 needs a person", "synced just now"}},
+		{"polling", "polling Cobalt (no COBALT_WEBHOOK_SECRET: webhooks refused)", time.Time{}, false, false, now, []string{"account ci_1234", "synced just now", "polling"}},
+		{"never synced", "polling Cobalt (no webhook receiver)", time.Time{}, true, false, time.Time{}, []string{"⚠ 1 needs a person", "never synced"}},
+	} {
+		last := c.last
+		s := Session{User: "front1", Account: "ci_1234", Sandbox: c.sandbox, Context: context.Background(), NoColor: true,
+			Now: func() time.Time { return now }, Completions: c.completions}
+		if c.completions == "webhooks" {
+			s.LastWebhook = func() time.Time { return last }
+		}
+		m := newModel(s)
+		m.syncKnown, m.syncedAt = true, c.synced
+		needs := 0
+		if c.needs {
+			needs = 1
+		}
+		for w := 80; w <= 200; w++ {
+			m.width = w
+			h := uitest.Plain(m.header(needs))
+			if lw := lipgloss.Width(h); lw > w || strings.Contains(h, "…") {
+				t.Fatalf("%s at %d: %q (%d wide)", c.name, w, h, lw)
+			}
+			if w == 80 {
+				for _, want := range c.wantAt80 {
+					if !strings.Contains(h, want) {
+						t.Errorf("%s at 80: %q lacks %q", c.name, h, want)
+					}
+				}
+			}
+			if w == 200 && !strings.Contains(h, "completions: ") {
+				t.Errorf("%s at 200: %q", c.name, h)
+			}
 		}
 	}
 }

@@ -107,22 +107,59 @@ func (m *Model) render() string {
 	return b.String()
 }
 
-func (m *Model) headerView() string {
+func (m *Model) headerView() string { return m.header(m.pane.NeedsPerson()) }
+
+// header is the top line with needs referrals flagged for a person. Each
+// part has its wordings, longest first ("" drops it); when the line is
+// too wide the parts shorten in shed's order, least important first, so
+// no word is ever cut: the sync key's reminder, the completions' details,
+// the sync's details, then the completions. Who, where and the flagged
+// referrals stay whole.
+func (m *Model) header(needs int) string {
 	st := m.styles
 	who := "user"
 	if m.s.UserLabel != "" {
 		who = m.s.UserLabel
 	}
-	parts := []string{st.Title.Render("refdesk"), who + " " + theme.Clean(m.s.User)}
+	parts := [][]string{{st.Title.Render("refdesk")}, {who + " " + theme.Clean(m.s.User)}}
 	if m.s.Sandbox {
-		parts = append(parts, st.Badge.Render("SANDBOX"))
+		parts = append(parts, []string{st.Badge.Render("SANDBOX")})
 	} else if m.s.Account != "" {
-		parts = append(parts, "account "+theme.Clean(m.s.Account))
+		parts = append(parts, []string{"account " + theme.Clean(m.s.Account)})
 	}
-	if n := m.pane.NeedsPerson(); n > 0 {
+	if needs > 0 {
 		// Stays until each is dealt with, whichever screen is shown.
-		parts = append(parts, st.Warn.Render(pane.NeedsPersonText(n)))
+		parts = append(parts, []string{st.Warn.Render(pane.NeedsPersonText(needs))})
 	}
+	sync := len(parts)
+	parts = append(parts, m.syncWords())
+	comp := len(parts)
+	parts = append(parts, m.completionWords())
+	shed := []int{sync, comp, comp, sync, comp, sync, comp}
+	at := make([]int, len(parts)) // the wording in use, per part
+	line := func() string {
+		var out []string
+		for i, p := range parts {
+			if w := p[min(at[i], len(p)-1)]; w != "" {
+				out = append(out, w)
+			}
+		}
+		return strings.Join(out, " · ")
+	}
+	l := line()
+	for _, i := range shed {
+		if lipgloss.Width(l) <= m.width {
+			break
+		}
+		at[i]++
+		l = line()
+	}
+	return ansi.Truncate(l, m.width, "…") // a name longer than the screen
+}
+
+// syncWords is the directories' sync state, longest wording first.
+func (m *Model) syncWords() []string {
+	st := m.styles
 	switch {
 	case m.syncing:
 		p := m.syncProg
@@ -133,33 +170,51 @@ func (m *Model) headerView() string {
 				s += fmt.Sprintf(" %d/%d", p.Done, p.Total)
 			}
 		}
-		parts = append(parts, st.Warn.Render(s+"…"))
+		return []string{st.Warn.Render(s + "…"), st.Warn.Render("syncing…")}
 	case m.syncBg:
-		parts = append(parts, st.Warn.Render("syncing directories…"))
+		return []string{st.Warn.Render("syncing directories…"), st.Warn.Render("syncing…")}
 	case !m.syncKnown:
 		// Not read yet (the first frame): saying "never synced" would be
 		// a false alarm on a desk that is up to date.
+		return []string{""}
 	case m.syncedAt.IsZero() && m.syncStatus.Error != "":
-		parts = append(parts, st.Warn.Render("directories not synced yet; next try "+m.until(m.syncStatus.NextTry)))
+		// The line under the header says why in full.
+		return []string{st.Warn.Render("directories not synced yet; next try " + m.until(m.syncStatus.NextTry)),
+			st.Warn.Render("not synced yet; next try " + m.until(m.syncStatus.NextTry)), st.Warn.Render("not synced yet")}
 	case m.syncedAt.IsZero():
-		parts = append(parts, st.Warn.Render("directories never synced")+" (ctrl+r syncs)")
+		return []string{st.Warn.Render("directories never synced") + " (ctrl+r syncs)", st.Warn.Render("directories never synced"),
+			st.Warn.Render("never synced")}
 	case m.syncStatus.Error != "":
-		parts = append(parts, "synced "+ago(m.now().Sub(m.syncedAt))+" · "+st.Warn.Render("last sync failed; next try "+m.until(m.syncStatus.NextTry)))
-	default:
-		parts = append(parts, "synced "+ago(m.now().Sub(m.syncedAt))+" (ctrl+r syncs)")
+		at := "synced " + ago(m.now().Sub(m.syncedAt))
+		return []string{at + " · " + st.Warn.Render("last sync failed; next try "+m.until(m.syncStatus.NextTry)),
+			at + " · " + st.Warn.Render("last sync failed"), st.Warn.Render("last sync failed")}
 	}
-	if m.s.Completions != "" {
-		c := "completions: " + theme.Clean(m.s.Completions)
-		if m.s.LastWebhook != nil {
-			if at := m.s.LastWebhook(); at.IsZero() {
-				c += " (" + st.Warn.Render("no verified webhook yet") + ")"
-			} else {
-				c += " (last webhook " + ago(m.now().Sub(at)) + ")"
-			}
-		}
-		parts = append(parts, c)
+	at := "synced " + ago(m.now().Sub(m.syncedAt))
+	return []string{at + " (ctrl+r syncs)", at}
+}
+
+// completionWords is how completions arrive (webhooks or polling),
+// longest wording first, then none: the short forms keep the words before
+// the parenthesis ("polling Cobalt").
+func (m *Model) completionWords() []string {
+	st := m.styles
+	if m.s.Completions == "" {
+		return []string{""}
 	}
-	return ansi.Truncate(strings.Join(parts, " · "), m.width, "…")
+	c := theme.Clean(m.s.Completions)
+	short := c
+	if i := strings.Index(c, " ("); i > 0 {
+		short = c[:i]
+	}
+	if m.s.LastWebhook == nil {
+		return []string{"completions: " + c, "completions: " + short, short, ""}
+	}
+	if m.s.LastWebhook().IsZero() {
+		none := st.Warn.Render("no verified webhook yet")
+		return []string{"completions: " + c + " (" + none + ")", short + " (" + none + ")", short + " (" + st.Warn.Render("none verified") + ")", ""}
+	}
+	a := ago(m.now().Sub(m.s.LastWebhook()))
+	return []string{"completions: " + c + " (last webhook " + a + ")", short + " (last " + a + ")", short, ""}
 }
 
 // syncTrouble says what went wrong with the automatic sync, for the line
