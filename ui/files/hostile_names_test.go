@@ -20,6 +20,7 @@ func TestHostileFileNamesStayInTheirFrame(t *testing.T) {
 		"a\u202eb\u061cc\u200bd\u00ade\u034ff\u3164g\U000E0041h.pdf",
 		"z" + strings.Repeat("\u0301", 80) + ".pdf",
 		"x\u2028y\u2029z\x1b]52;c;aGk=\x07\x1b[2J.pdf",
+		"two\nlines\r\tand\vmore\x7f.pdf",
 		strings.Repeat("漢", 83) + ".pdf", // 253 bytes
 	}
 	for _, n := range names {
