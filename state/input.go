@@ -15,7 +15,7 @@ func (in ReferralInput) Request() api.ReferralRequest {
 		ToProviderEHRID: in.ToEHRID, Direction: in.Direction, Priority: in.Priority,
 		Reason: strings.TrimSpace(in.Reason), DiagnosisCodes: in.DiagnosisCodes}
 	for _, d := range in.Documents {
-		r.Documents = append(r.Documents, api.Document{Filename: d.Name, Size: d.Size})
+		r.Documents = append(r.Documents, api.Document{Filename: d.Filename(), Size: d.Size})
 	}
 	return r
 }

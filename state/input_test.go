@@ -62,3 +62,20 @@ func TestEntriesCarryWhoTellsApart(t *testing.T) {
 		e.open(t, Options{})
 	}
 }
+
+// TestDocumentSentUnderTheNameShown: a scanner's file name with a newline,
+// tab or escape is sent under the one-line name every screen shows, never
+// the raw one (the review says it shows exactly what is sent).
+func TestDocumentSentUnderTheNameShown(t *testing.T) {
+	in := ReferralInput{Documents: []DocumentRef{
+		{Name: "fax\nscan.pdf", Path: "/x/fax\nscan.pdf", Size: 3},
+		{Path: "/x/a\tb\x1b[31m.pdf", Size: 3},
+	}}
+	r := in.Request()
+	if got := r.Documents[0].Filename; got != "fax scan.pdf" {
+		t.Errorf("sent as %q, want %q", got, "fax scan.pdf")
+	}
+	if got := r.Documents[1].Filename; got != "a b.pdf" {
+		t.Errorf("a document with no name given is sent as %q, want its file's name on one line %q", got, "a b.pdf")
+	}
+}

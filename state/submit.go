@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 
@@ -112,10 +111,7 @@ func (d *Desk) known(ctx context.Context, dir Directory, key string) bool {
 // document turns a stored reference into an api.Document read from its
 // path when the request is written (Size from the file as it is now).
 func document(ref DocumentRef) (api.Document, error) {
-	name := ref.Name
-	if name == "" {
-		name = filepath.Base(ref.Path)
-	}
+	name := ref.Filename()
 	fi, err := os.Stat(ref.Path)
 	if err != nil || !fi.Mode().IsRegular() {
 		return api.Document{}, &CheckError{Field: "documents",

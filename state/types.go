@@ -4,7 +4,12 @@
 // that fans changes out, and the reconciler. It never imports bubbletea.
 package state
 
-import "time"
+import (
+	"path/filepath"
+	"time"
+
+	"refdesk/textsafe"
+)
 
 // Status is where a referral is in its lifecycle.
 type Status string
@@ -51,6 +56,18 @@ type DocumentRef struct {
 	Name string `json:"name"`
 	Path string `json:"path"`
 	Size int64  `json:"size"`
+}
+
+// Filename is the name the document is sent to Cobalt under: Name (the
+// file's own name when none was given) as every screen shows it, on one
+// line (a newline, tab or escape in a scanner's file name becomes a space
+// or goes), so the review shows exactly what is sent.
+func (r DocumentRef) Filename() string {
+	name := r.Name
+	if name == "" {
+		name = filepath.Base(r.Path)
+	}
+	return textsafe.Clean(name)
 }
 
 // ReferralInput is everything a user enters for one referral: what the form
