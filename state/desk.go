@@ -154,8 +154,15 @@ func Open(ctx context.Context, opt Options) (*Desk, error) {
 	}
 	d := &Desk{opt: opt, st: st, log: opt.Logger, client: opt.Client, hub: newHub(subscriberBuffer),
 		idx: make(map[Directory]*Index), origin: newOrigin()}
-	d.feed = &sqliteFeed{st: st, interval: 200 * time.Millisecond, now: opt.Now}
-	d.leaser = &sqliteLeaser{st: st, now: opt.Now}
+	if st.pg {
+		// Several nodes: NOTIFY fans changes out, advisory locks keep one
+		// holder per job (pgfeed.go, pglease.go).
+		d.feed = &pgFeed{st: st, url: opt.DatabaseURL, tick: time.Second, now: opt.Now, log: opt.Logger}
+		d.leaser = &pgLeaser{url: opt.DatabaseURL, now: opt.Now, log: opt.Logger}
+	} else {
+		d.feed = &sqliteFeed{st: st, interval: 200 * time.Millisecond, now: opt.Now}
+		d.leaser = &sqliteLeaser{st: st, now: opt.Now}
+	}
 	for _, dir := range directories {
 		d.idx[dir] = NewIndex(nil)
 	}
@@ -237,7 +244,12 @@ func (d *Desk) queryIDs(ctx context.Context, query string, args ...any) ([]int64
 }
 
 // Close releases the store. Subscriptions end with their own contexts.
-func (d *Desk) Close() error { return d.st.close() }
+func (d *Desk) Close() error {
+	if l, ok := d.leaser.(*pgLeaser); ok {
+		l.close() // leases still held end with their connections
+	}
+	return d.st.close()
+}
 
 // Index is the shared in-memory index of a directory (nil for an unknown
 // directory).
