@@ -271,3 +271,15 @@ func rawPgx(c *sql.Conn, fn func(*pgx.Conn) error) error {
 		return fn(pc.Conn.Conn())
 	})
 }
+
+// claimRow ends a SELECT that claims the row it reads for the transaction
+// (the outbox taking a referral to send). On PostgreSQL, FOR UPDATE SKIP
+// LOCKED: a row another node is claiming right now is skipped, not waited
+// for, so the two never both send it, and neither stalls or aborts on the
+// other. SQLite's single writer already runs claims one at a time.
+func (s *store) claimRow() string {
+	if s.pg {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}

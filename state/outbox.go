@@ -94,12 +94,17 @@ func (d *Desk) sendWaiting(ctx context.Context) (sent bool, err error) {
 			continue
 		}
 		ids := []int64{id}
-		claimed := true
+		var claimed bool
 		if err := d.writeAndPublish(ctx, &ids, func(tx *sql.Tx) error {
 			claimed = true // a retried transaction starts afresh
 			var cur Status
 			var reason string
-			if err := tx.QueryRowContext(ctx, "SELECT status, failure_reason FROM referrals WHERE id = ?", id).Scan(&cur, &reason); err != nil {
+			err := tx.QueryRowContext(ctx, "SELECT status, failure_reason FROM referrals WHERE id = ?"+d.st.claimRow(), id).Scan(&cur, &reason)
+			if errors.Is(err, sql.ErrNoRows) {
+				claimed = false // another node is claiming it this moment
+				return nil
+			}
+			if err != nil {
 				return err
 			}
 			if cur != NotSent || reason != ReasonNotSent {

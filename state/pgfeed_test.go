@@ -3,7 +3,6 @@ package state
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"slices"
@@ -306,5 +305,5 @@ func reportLatency(b *testing.B, lat []time.Duration) {
 	}
 	b.ReportMetric(at(0.50), "p50-ms")
 	b.ReportMetric(at(0.99), "p99-ms")
-	b.Log(fmt.Sprintf("%d samples: p50 %.2f ms, p99 %.2f ms, max %.2f ms", len(sorted), at(0.5), at(0.99), at(1)))
+	b.Logf("%d samples: p50 %.2f ms, p99 %.2f ms, max %.2f ms", len(sorted), at(0.5), at(0.99), at(1))
 }
