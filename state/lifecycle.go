@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // legal lists the transitions the lifecycle allows.
@@ -81,46 +82,56 @@ func (d *Desk) transition(ctx context.Context, tx *sql.Tx, id int64, to Status, 
 	if err := d.recordTransition(ctx, tx, id, now, from, to, cause); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx,
-		"UPDATE referrals SET status = ?, status_since = ?, updated_at = ? WHERE id = ?",
-		to, now, now, id); err != nil {
-		return err
-	}
-	return d.amend(ctx, tx, id, u)
+	return d.setFields(ctx, tx, id, now, u, "status = ?, status_since = ?", to, now)
 }
 
 // amend applies u to referral id without changing its status.
 func (d *Desk) amend(ctx context.Context, tx *sql.Tx, id int64, u update) error {
-	now := d.now().UnixNano()
-	set := func(col string, v any) error {
-		_, err := tx.ExecContext(ctx, "UPDATE referrals SET "+col+" = ?, updated_at = ? WHERE id = ?", v, now, id)
-		return err
+	return d.setFields(ctx, tx, id, d.now().UnixNano(), u, "")
+}
+
+// setFields writes u (and the assignments lead, with their args) to
+// referral id in one UPDATE, stamping updated_at with now: one statement
+// per change, not one per column (each is a round trip to PostgreSQL).
+func (d *Desk) setFields(ctx context.Context, tx *sql.Tx, id int64, now int64, u update, lead string, leadArgs ...any) error {
+	var sets []string
+	args := leadArgs
+	if lead != "" {
+		sets = append(sets, lead)
 	}
-	var err error
+	set := func(col string, v any) {
+		sets = append(sets, col+" = ?")
+		args = append(args, v)
+	}
 	if u.referralID != nil {
-		err = errors.Join(err, set("referral_id", nullable(*u.referralID)))
+		set("referral_id", nullable(*u.referralID))
 	}
 	if u.jobID != nil {
-		err = errors.Join(err, set("job_id", nullable(*u.jobID)))
+		set("job_id", nullable(*u.jobID))
 	}
 	if u.ehrID != nil {
-		err = errors.Join(err, set("ehr_id", *u.ehrID))
+		set("ehr_id", *u.ehrID)
 	}
 	if u.failureReason != nil {
-		err = errors.Join(err, set("failure_reason", *u.failureReason))
+		set("failure_reason", *u.failureReason)
 	}
 	if u.attention != nil {
-		err = errors.Join(err, set("attention", *u.attention))
+		set("attention", *u.attention)
 	}
 	if u.docsAttached != nil {
-		err = errors.Join(err, set("docs_attached", *u.docsAttached))
+		set("docs_attached", *u.docsAttached)
 	}
 	if u.docsFailed != nil {
-		err = errors.Join(err, set("docs_failed", *u.docsFailed))
+		set("docs_failed", *u.docsFailed)
 	}
 	if u.lastEvent {
-		err = errors.Join(err, set("last_event_at", now))
+		set("last_event_at", now)
 	}
+	if len(sets) == 0 {
+		return nil
+	}
+	set("updated_at", now)
+	_, err := tx.ExecContext(ctx, "UPDATE referrals SET "+strings.Join(sets, ", ")+" WHERE id = ?", append(args, id)...)
 	return err
 }
 
