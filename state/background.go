@@ -26,7 +26,7 @@ type RunOptions struct {
 	Jitter func() float64
 	// LeaseTTL is how long a dead holder keeps the Cobalt jobs (default
 	// 6s, renewed every third of it). Other processes' changes are read
-	// every 200ms.
+	// every 200ms on SQLite, as soon as notified on PostgreSQL.
 	LeaseTTL time.Duration
 }
 

@@ -27,10 +27,9 @@ type FeedEntry struct {
 // ChangeFeed carries a store's changes between the processes sharing it:
 // `refdesk submit`, `refdesk sync`, a second local desk and `serve` each
 // record what they commit, and each follows what the others committed.
-// SQLite's implementation is a table polled by id; a database with its own
-// notifications (PostgreSQL's LISTEN/NOTIFY) can implement it the same way:
-// Record inside the transaction (NOTIFY is sent at commit), Follow by
-// listening and catching up from the table after a reconnect.
+// SQLite's implementation is a table polled by id; PostgreSQL's (pgFeed)
+// is the same table with a NOTIFY sent at commit, Follow listening and
+// catching up from the table after a reconnect.
 type ChangeFeed interface {
 	// Record notes e inside the write transaction that makes the change, so
 	// the note commits, or not, with it.

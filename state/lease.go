@@ -9,8 +9,8 @@ import (
 
 // Leaser hands out named leases so that one process at a time does a job
 // per store (polling Cobalt, the scheduled sync, the outbox). SQLite's is a
-// row per lease with an expiry, renewed by its holder; a second engine can
-// implement it with its own locks (PostgreSQL's advisory locks).
+// row per lease with an expiry, renewed by its holder; PostgreSQL's
+// (pgLeaser) holds an advisory lock as well, on a connection of its own.
 type Leaser interface {
 	// Acquire takes name for holder until now+ttl, or renews it when holder
 	// has it; it reports whether holder has it now.
