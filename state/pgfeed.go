@@ -247,12 +247,13 @@ func (fl *follower) round(ctx context.Context, conn *pgx.Conn) error {
 		if err != nil {
 			return fmt.Errorf("state: unexpected snapshot xmin %q", xminText)
 		}
-		theirs := fl.take(batch, xmin)
+		// Delivered before anything else can fail: take has moved hi past
+		// them. A gap left without its bound gets one next round.
+		if theirs := fl.take(batch, xmin); len(theirs) > 0 {
+			fl.apply(theirs)
+		}
 		if err := fl.bound(ctx, conn); err != nil {
 			return err
-		}
-		if len(theirs) > 0 {
-			fl.apply(theirs)
 		}
 		if len(batch) < feedWindow {
 			return nil
