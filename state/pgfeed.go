@@ -67,7 +67,8 @@ func (f *pgFeed) Prune(ctx context.Context, before time.Time) error {
 }
 
 // Follow listens on a dedicated connection; when it is lost it reconnects
-// with backoff (100ms doubling to 5s) and catches up from the table.
+// with backoff (100ms doubling to 5s, back to 100ms once a connection has
+// lasted a minute) and catches up from the table.
 func (f *pgFeed) Follow(ctx context.Context, skip string, apply func([]FeedEntry)) error {
 	fl := &follower{skip: skip, apply: apply, gaps: map[int64]uint64{}}
 	started := false
@@ -80,8 +81,11 @@ func (f *pgFeed) Follow(ctx context.Context, skip string, apply func([]FeedEntry
 			}
 		}
 		if err == nil {
-			backoff = 100 * time.Millisecond
+			began := time.Now()
 			err = f.run(ctx, conn, fl)
+			if time.Since(began) > time.Minute {
+				backoff = 100 * time.Millisecond // it had worked: retry soon
+			}
 		}
 		if conn != nil {
 			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
