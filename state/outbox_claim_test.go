@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"refdesk/api"
 )
 
 // postCounter counts POST /v1/referrals per "claim-NNN" marker in the body
@@ -47,8 +49,16 @@ func TestOutboxClaimsOnceAcrossNodes(t *testing.T) {
 	pc := &postCounter{next: sb, posts: map[string]int{}}
 	stop := serveAt(t, addr, pc)
 	path := filepath.Join(t.TempDir(), "refdesk.db")
-	a := openTest(t, Options{Path: path, Client: clientAt(addr)})
-	b := openTest(t, Options{Path: path, Client: clientAt(addr)})
+	// Clients whose idle connections the test can drop once Cobalt is
+	// stopped, so each POST then finds the port closed (Not sent), never
+	// a kept-alive connection the server closed under it (Unknown).
+	hcs := []*http.Client{{Transport: &http.Transport{}}, {Transport: &http.Transport{}}}
+	client := func(hc *http.Client) *api.Client {
+		return api.New(api.Config{BaseURL: "http://" + addr + "/v1", ClientID: "sandbox", ClientSecret: "sandbox",
+			AccessToken: "sandbox", RetryBaseDelay: 5 * time.Millisecond, HTTPClient: hc})
+	}
+	a := openTest(t, Options{Path: path, Client: client(hcs[0])})
+	b := openTest(t, Options{Path: path, Client: client(hcs[1])})
 	ctx := context.Background()
 	if _, err := a.Sync(ctx, nil); err != nil {
 		t.Fatal(err)
@@ -57,6 +67,9 @@ func TestOutboxClaimsOnceAcrossNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	stop() // Cobalt unreachable: every referral waits in the outbox
+	for _, hc := range hcs {
+		hc.CloseIdleConnections()
+	}
 	for i := range n {
 		in := sampleInput()
 		in.Reason = fmt.Sprintf("Cardiology consultation claim-%03d", i)

@@ -47,6 +47,7 @@ func (l *pgLeaser) Acquire(ctx context.Context, name, holder string, ttl time.Du
 	defer l.mu.Unlock()
 	// A database that does not answer within a third of the TTL is as good
 	// as lost: the holder must stop before another may take over.
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, max(ttl/3, 100*time.Millisecond))
 	defer cancel()
 	lc := l.conns[name]
@@ -94,7 +95,9 @@ func (l *pgLeaser) Acquire(ctx context.Context, name, holder string, ttl time.Du
 		// Whether the session (and the lock) survived is unknown: give it
 		// up, and say at once that this process no longer holds the lease.
 		l.drop(name)
-		l.log.Warn("lease: its connection failed; the lease is given up", "lease", name, "err", err)
+		if parent.Err() == nil {
+			l.log.Warn("lease: its connection failed; the lease is given up", "lease", name, "err", err)
+		}
 		return false, nil
 	}
 	return got == holder, nil
@@ -103,13 +106,23 @@ func (l *pgLeaser) Acquire(ctx context.Context, name, holder string, ttl time.Du
 func (l *pgLeaser) Release(ctx context.Context, name, holder string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	lc := l.conns[name]
-	if lc == nil {
-		return nil
+	// The row goes too, so another process takes over at its next try
+	// rather than when the row expires; on a fresh connection when the
+	// lease's own was lost (an Acquire cut short as the process stops).
+	conn, fresh := (*pgx.Conn)(nil), false
+	if lc := l.conns[name]; lc != nil && !lc.conn.IsClosed() {
+		conn = lc.conn
+	} else {
+		c, err := connectPG(ctx, l.url, "refdesk lease "+name)
+		if err != nil {
+			l.drop(name)
+			return err
+		}
+		conn, fresh = c, true
 	}
-	var err error
-	if lc.locked {
-		_, err = lc.conn.Exec(ctx, "DELETE FROM leases WHERE name = $1 AND holder = $2", name, holder)
+	_, err := conn.Exec(ctx, "DELETE FROM leases WHERE name = $1 AND holder = $2", name, holder)
+	if fresh {
+		_ = conn.Close(ctx)
 	}
 	l.drop(name) // ending the session releases the lock
 	return err
