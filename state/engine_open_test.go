@@ -224,9 +224,10 @@ func TestWriteRetriesSerializationFailures(t *testing.T) {
 	}
 }
 
-// refdesk's sessions commit without waiting for the flush (the SQLite
-// file's durability) unless the URL asks for it.
-func TestSynchronousCommitFollowsTheURL(t *testing.T) {
+// refdesk's sessions keep the server's flush per commit (a referral
+// written is on disk); only a webhook event's transaction skips it, and a
+// URL may still set synchronous_commit itself.
+func TestSynchronousCommit(t *testing.T) {
 	if !onPostgres() {
 		t.Skip("PostgreSQL only: runs in the PostgreSQL run of this suite")
 	}
@@ -237,9 +238,9 @@ func TestSynchronousCommitFollowsTheURL(t *testing.T) {
 		t.Fatal(err)
 	}
 	q := u.Query()
-	q.Set("synchronous_commit", "on")
+	q.Set("synchronous_commit", "off")
 	u.RawQuery = q.Encode()
-	for _, c := range []struct{ url, want string }{{base, "off"}, {u.String(), "on"}} {
+	for _, c := range []struct{ url, want string }{{base, "on"}, {u.String(), "off"}} {
 		db, err := openPostgres(c.url, false)
 		if err != nil {
 			t.Fatal(err)
@@ -250,5 +251,23 @@ func TestSynchronousCommitFollowsTheURL(t *testing.T) {
 		if err != nil || got != c.want {
 			t.Errorf("%s: synchronous_commit %q (%v), want %q", c.url, got, err, c.want)
 		}
+	}
+	d := openTest(t, Options{DatabaseURL: base})
+	var inEvent, inOther string
+	if err := d.st.write(ctx, func(tx *sql.Tx) error {
+		if err := d.st.relaxCommit(ctx, tx); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, "SHOW synchronous_commit").Scan(&inEvent)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.st.write(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, "SHOW synchronous_commit").Scan(&inOther)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if inEvent != "off" || inOther != "on" {
+		t.Errorf("synchronous_commit %q in an event's transaction (want off), %q in the next one (want on)", inEvent, inOther)
 	}
 }

@@ -62,6 +62,9 @@ func (d *Desk) applyEventDup(ctx context.Context, ev api.Event, source string) (
 	result := "duplicate: seen before"
 	err = d.writeAndPublish(ctx, &changed, func(tx *sql.Tx) error {
 		dup, result = false, "duplicate: seen before" // a retried transaction starts afresh
+		if err := d.st.relaxCommit(ctx, tx); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO events
 			(event_id, type, referral_id, job_id, data, source, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT DO NOTHING`,
