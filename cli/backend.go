@@ -33,6 +33,7 @@ type backend struct {
 	noSecret    bool   // the receiver runs without a secret: it answers 503, completion comes by polling
 	logger      *slog.Logger
 	webhooks    webhookClock // when the receiver last verified a delivery
+	database    string       // which engine and where, without a password (describeDatabase)
 	closers     []func()
 }
 
@@ -124,6 +125,12 @@ func openBackend(ctx context.Context, cfg Config, opt backendOptions) (_ *backen
 	if err := cfg.checkCredentials(); err != nil {
 		return nil, err
 	}
+	if err := checkDatabaseURL(cfg.DatabaseURL); err != nil {
+		return nil, err
+	}
+	if cfg.DatabaseURL != "" && cfg.Sandbox() {
+		return nil, errSandboxDatabase
+	}
 	if err := ensureDataDir(cfg.DataDir); err != nil {
 		return nil, err
 	}
@@ -208,17 +215,18 @@ func openBackend(ctx context.Context, cfg Config, opt backendOptions) (_ *backen
 	b.client = api.New(apiCfg)
 
 	so := state.Options{
-		Path: filepath.Join(cfg.DataDir, dbName), Client: b.client, Logger: b.logger, ReadOnly: opt.ReadOnly,
-		Codes: codes,
+		Path: filepath.Join(cfg.DataDir, dbName), DatabaseURL: cfg.DatabaseURL, Client: b.client, Logger: b.logger,
+		ReadOnly: opt.ReadOnly, Codes: codes,
 	}
 	if b.webhookAddr == "" || b.noSecret {
 		// No webhook will come: poll from the first second, as Cobalt
 		// suggests, instead of waiting for one.
 		so.Grace = time.Second
 	}
+	b.database = describeDatabase(cfg, dbName)
 	desk, err := state.Open(ctx, so)
 	if err != nil {
-		return nil, fmt.Errorf("cannot open the desk's database: %w", err)
+		return nil, scrubDatabase(fmt.Errorf("cannot open the desk's database (%s): %w", b.database, err), cfg.DatabaseURL)
 	}
 	b.desk = desk
 	b.closers = append(b.closers, func() { desk.Close() })

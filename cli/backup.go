@@ -18,6 +18,7 @@ func runBackup(cio IO, args []string) int {
 	cfg := loadConfig(cio.Env)
 	fs := newFlags(cio, "backup", "backup [flags] FILE | backup --to-dir DIR [--keep N]")
 	cfg.bindFlags(fs)
+	cfg.bindDatabase(fs)
 	toDir := fs.String("to-dir", "", "write refdesk-YYYYMMDDTHHMMSSZ.db into this folder (created 0700) instead of FILE")
 	keep := fs.Int("keep", 7, "with --to-dir: keep this many newest backups there, delete older ones (0 keeps all)")
 	sandboxDB := fs.Bool("sandbox", false, "back up the sandbox's database (sandbox.db) instead of the clinic's (refdesk.db)")
@@ -28,11 +29,15 @@ func runBackup(cio IO, args []string) int {
 		fmt.Fprintf(cio.Stderr, "refdesk backup: "+format+"\n", a...)
 		return code
 	}
-	if url := lookup(cio.Env, "REFDESK_DATABASE_URL"); strings.HasPrefix(url, "postgres") {
-		// The seam for a PostgreSQL store: its own tool makes consistent
-		// copies. The URL holds a password, so it is not printed.
-		return fail(ExitUsage, "the database is PostgreSQL: back it up with pg_dump, e.g.\n"+
-			`  pg_dump --format=custom --file=refdesk-$(date -u +%%Y%%m%%dT%%H%%M%%SZ).dump "$REFDESK_DATABASE_URL"`)
+	if cfg.DatabaseURL != "" {
+		if err := checkDatabaseURL(cfg.DatabaseURL); err != nil {
+			return fail(ExitUsage, "%v", err)
+		}
+		// PostgreSQL's own tool makes consistent copies. The URL may hold
+		// a password, so it is not printed.
+		return fail(ExitUsage, "the database is PostgreSQL (%s): back it up with pg_dump, e.g.\n"+
+			`  pg_dump --format=custom --file=refdesk-$(date -u +%%Y%%m%%dT%%H%%M%%SZ).dump "$REFDESK_DATABASE_URL"`,
+			redactDatabaseURL(cfg.DatabaseURL))
 	}
 	if *keep < 0 {
 		return fail(ExitUsage, "--keep takes 0 (keep all) or more; got %d", *keep)

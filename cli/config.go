@@ -22,6 +22,10 @@ type Config struct {
 	AccessToken   string
 	WebhookSecret string
 	DataDir       string
+	// DatabaseURL is PostgreSQL's postgres:// URL (REFDESK_DATABASE_URL,
+	// --database); "" keeps the SQLite file in DataDir. It may hold a
+	// password: print it only through redactDatabaseURL.
+	DatabaseURL string
 	// Settings are refdesk.toml's, once loadFiles has read them.
 	Settings Settings
 }
@@ -47,6 +51,7 @@ func loadConfig(env []string) Config {
 		AccessToken:   lookup(env, "COBALT_ACCESS_TOKEN"),
 		WebhookSecret: lookup(env, "COBALT_WEBHOOK_SECRET"),
 		DataDir:       lookup(env, "REFDESK_DATA_DIR"),
+		DatabaseURL:   lookup(env, "REFDESK_DATABASE_URL"),
 	}
 	if c.BaseURL == "" {
 		c.BaseURL = api.DefaultBaseURL
@@ -112,8 +117,12 @@ func (c Config) String() string {
 		}
 		return "(set)"
 	}
-	return fmt.Sprintf("base_url=%s client_id=%s client_secret=%s access_token=%s webhook_secret=%s data_dir=%s",
-		c.BaseURL, red(c.ClientID), red(c.ClientSecret), red(c.AccessToken), red(c.WebhookSecret), c.DataDir)
+	db := "(sqlite in data_dir)"
+	if c.DatabaseURL != "" {
+		db = redactDatabaseURL(c.DatabaseURL)
+	}
+	return fmt.Sprintf("base_url=%s client_id=%s client_secret=%s access_token=%s webhook_secret=%s data_dir=%s database=%s",
+		c.BaseURL, red(c.ClientID), red(c.ClientSecret), red(c.AccessToken), red(c.WebhookSecret), c.DataDir, db)
 }
 
 // defaultDataDir is the user's data directory: $XDG_DATA_HOME/refdesk, or

@@ -211,6 +211,9 @@ func writeSettings(dataDir string, s Settings) error {
 // together: when the environment sets any of them, the file's are not
 // used (mixing two accounts would fail in confusing ways).
 func (c *Config) loadFiles(fs *flag.FlagSet, env []string) error {
+	if err := checkDatabaseURL(c.DatabaseURL); err != nil {
+		return err
+	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	s, err := readSettings(c.DataDir)

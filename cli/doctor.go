@@ -46,6 +46,7 @@ func runDoctor(cio IO, args []string) int {
 	cfg := loadConfig(cio.Env)
 	fs := newFlags(cio, "doctor", "doctor [--json] [flags]")
 	cfg.bindFlags(fs)
+	cfg.bindDatabase(fs)
 	asJSON := fs.Bool("json", false, "print the checks as JSON")
 	hook := fs.String("webhook-url", "", "the public webhook URL to check (default: refdesk.toml's webhook_url)")
 	if code, done := parse(fs, args); done {
@@ -90,7 +91,15 @@ func runDoctor(cio IO, args []string) int {
 // doctor runs the checks after the settings were read.
 func doctor(ctx context.Context, cfg Config, rep *doctorReport) {
 	checkDataDir(cfg.DataDir, rep)
-	checkDirectories(ctx, cfg.DataDir, rep)
+	switch d, err := checkDatabase(ctx, cfg, rep); {
+	case d != nil:
+		checkDirectories(d, rep)
+		d.Close()
+	case errors.Is(err, os.ErrNotExist):
+		rep.add("directories", "fail", "never synced (no %s): run 'refdesk sync'", filepath.Join(cfg.DataDir, "refdesk.db"))
+	default:
+		rep.add("directories", "skip", "needs the database")
+	}
 	checkDisk(cfg.DataDir, rep)
 	checkClock(ctx, cfg.BaseURL, rep)
 
@@ -145,18 +154,36 @@ func checkDataDir(dir string, rep *doctorReport) {
 	rep.add("data directory", doctorStatusOK, "%s and its files are the owner's only", dir)
 }
 
-func checkDirectories(ctx context.Context, dir string, rep *doctorReport) {
-	db := filepath.Join(dir, "refdesk.db")
-	if _, err := os.Stat(db); err != nil {
-		rep.add("directories", "fail", "never synced (no %s): run 'refdesk sync'", db)
-		return
+// checkDatabase says which engine keeps the referrals and where (never a
+// password), and whether it answers; it returns the store opened for
+// reading, or why not (os.ErrNotExist: no SQLite file yet, which the
+// first sync or start creates).
+func checkDatabase(ctx context.Context, cfg Config, rep *doctorReport) (*state.Desk, error) {
+	if err := checkDatabaseURL(cfg.DatabaseURL); err != nil {
+		rep.add("database", "fail", "%v", err)
+		return nil, err
 	}
-	d, err := state.Open(ctx, state.Options{Path: db, ReadOnly: true})
+	where := describeDatabase(cfg, "refdesk.db")
+	db := filepath.Join(cfg.DataDir, "refdesk.db")
+	if cfg.DatabaseURL == "" {
+		if _, err := os.Stat(db); err != nil {
+			rep.add("database", "skip", "%s: not created yet ('refdesk sync' or the first start creates it)", where)
+			return nil, err
+		}
+	}
+	octx, cancel := context.WithTimeout(ctx, doctorTimeout)
+	defer cancel()
+	d, err := state.Open(octx, state.Options{Path: db, DatabaseURL: cfg.DatabaseURL, ReadOnly: true})
 	if err != nil {
-		rep.add("directories", "fail", "cannot read %s: %v", db, err)
-		return
+		err = scrubDatabase(err, cfg.DatabaseURL)
+		rep.add("database", "fail", "%s cannot be opened: %v", where, err)
+		return nil, err
 	}
-	defer d.Close()
+	rep.add("database", doctorStatusOK, "%s answers (schema %d)", where, state.SchemaVersion())
+	return d, nil
+}
+
+func checkDirectories(d *state.Desk, rep *doctorReport) {
 	var oldest time.Time
 	var which state.Directory
 	for _, dr := range []state.Directory{state.Providers, state.ReferringProviders, state.Patients} {

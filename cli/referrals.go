@@ -138,6 +138,7 @@ func runReferrals(cio IO, args []string) int {
 	cfg := loadConfig(cio.Env)
 	fs := newFlags(cio, "referrals", "referrals [flags]")
 	cfg.bindFlags(fs)
+	cfg.bindDatabase(fs)
 	status := fs.String("status", "", "only these statuses, e.g. failed or processing,unknown; attention: those flagged for a person")
 	since := fs.String("since", "", "only referrals created since a date, a time, or a duration back (24h)")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -171,12 +172,17 @@ func runReferrals(cio IO, args []string) int {
 	}
 	// Which database is chosen, never guessed from the credentials (a
 	// script without them must not list synthetic referrals as the
-	// clinic's): the clinic's, or the sandbox's with --sandbox, as backup.
-	db := filepath.Join(cfg.DataDir, "refdesk.db")
+	// clinic's): the clinic's (the SQLite file, or PostgreSQL with
+	// --database), or the sandbox's with --sandbox, as backup.
+	name := "refdesk.db"
 	if *sandboxDB {
-		db = filepath.Join(cfg.DataDir, "sandbox.db")
+		if cfg.DatabaseURL != "" {
+			return fail(ExitUsage, "--sandbox lists the sandbox's sandbox.db, never a PostgreSQL database: drop --sandbox, or unset --database / REFDESK_DATABASE_URL")
+		}
+		name = "sandbox.db"
 	}
-	if _, err := os.Stat(db); err != nil {
+	db := filepath.Join(cfg.DataDir, name)
+	if _, err := os.Stat(db); err != nil && cfg.DatabaseURL == "" {
 		hint := "is --data-dir right? serve's is the --data-dir it runs with"
 		if _, err := os.Stat(filepath.Join(cfg.DataDir, "sandbox.db")); err == nil && !*sandboxDB {
 			hint = "the sandbox's referrals are in sandbox.db beside it: add --sandbox to list them"
@@ -184,9 +190,9 @@ func runReferrals(cio IO, args []string) int {
 		return fail(ExitUsage, "no referrals here yet: %s does not exist (%s)", db, hint)
 	}
 	ctx := context.Background()
-	desk, err := state.Open(ctx, state.Options{Path: db, ReadOnly: true})
+	desk, err := state.Open(ctx, state.Options{Path: db, DatabaseURL: cfg.DatabaseURL, ReadOnly: true})
 	if err != nil {
-		return fail(ExitUsage, "cannot read %s: %v", db, err)
+		return fail(ExitUsage, "%v", scrubDatabase(fmt.Errorf("cannot read %s: %w", describeDatabase(cfg, name), err), cfg.DatabaseURL))
 	}
 	defer desk.Close()
 	refs, err := desk.Referrals(ctx, state.Filter{Status: st, Attention: attention, Since: from, Limit: *limit})

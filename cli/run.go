@@ -19,6 +19,7 @@ func runTUI(cio IO, args []string) int {
 	cfg := loadConfig(cio.Env)
 	fs := newFlags(cio, "refdesk", "[run] [flags]")
 	cfg.bindFlags(fs)
+	cfg.bindDatabase(fs)
 	docs := fs.String("documents-dir", lookup(cio.Env, "REFDESK_DOCUMENTS_DIR"), "folder the document picker opens in, e.g. where the scanner writes (env REFDESK_DOCUMENTS_DIR; default: the current folder)")
 	webhookAddr := fs.String("webhook-addr", "", "receive Cobalt's webhooks here too (needs a public address and COBALT_WEBHOOK_SECRET); without it completion comes by polling")
 	syncEvery := fs.Duration("sync-every", 6*time.Hour, "sync the directories in the background when the oldest is this old (0: only the first sync and ctrl+r)")

@@ -28,6 +28,7 @@ func runServe(cio IO, args []string) int {
 	cfg := loadConfig(cio.Env)
 	fs := newFlags(cio, "serve", "serve [flags]")
 	cfg.bindFlags(fs)
+	cfg.bindDatabase(fs)
 	sshAddr := fs.String("ssh-addr", ":23234", "address for SSH connections from the desks")
 	webhookAddr := fs.String("webhook-addr", "", "address for Cobalt's webhooks (POST /webhooks/cobalt) and GET /healthz (default 127.0.0.1:8080 behind a reverse proxy; :8080 with --tls-cert)")
 	logPath := fs.String("log-file", "", "write the log (JSON lines, 0600) to this file, reopened on SIGHUP for logrotate (default: text lines on stderr, which journald keeps)")
@@ -175,6 +176,7 @@ func runServe(cio IO, args []string) int {
 	}
 	fmt.Fprintf(cio.Stdout, "refdesk serve %s on %s\n", Version, mode)
 	fmt.Fprintf(cio.Stdout, "SSH on %s, host key %s\n", ln.Addr(), srv.Fingerprint())
+	fmt.Fprintf(cio.Stdout, "referrals kept in %s\n", b.database)
 	if mx != nil {
 		fmt.Fprintf(cio.Stdout, "webhooks at %s%s (GET /healthz, GET /metrics)\n", b.webhookAddr, api.WebhookPath)
 	} else {

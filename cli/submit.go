@@ -39,6 +39,7 @@ func runSubmit(cio IO, args []string) int {
 	cfg := loadConfig(cio.Env)
 	fs := newFlags(cio, "submit", "submit FILE|- [flags]\n\nFILE holds one referral, or a JSON array of them, in the body shape of\nPOST /v1/referrals; a document may be {\"path\": \"scan.pdf\"} instead of inline\nbase64. Exit codes: 0 ok, 1 a referral failed, 2 bad input (nothing sent),\n3 Cobalt unreachable or refused the credentials.\n\nFlags:")
 	cfg.bindFlags(fs)
+	cfg.bindDatabase(fs)
 	wait := fs.Bool("wait", false, "wait until each referral is Completed or Failed (webhook or polling)")
 	timeout := fs.Duration("timeout", 5*time.Minute, "with --wait: give up waiting after this long (exit 1)")
 	asJSON := fs.Bool("json", false, "print machine-readable results")

@@ -54,6 +54,7 @@ func runSync(cio IO, args []string) int {
 	cfg := loadConfig(cio.Env)
 	fs := newFlags(cio, "sync", "sync [flags]")
 	cfg.bindFlags(fs)
+	cfg.bindDatabase(fs)
 	sf := bindSandboxFlags(fs)
 	if code, done := parse(fs, args); done {
 		return code
