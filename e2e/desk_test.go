@@ -155,12 +155,21 @@ func choose(term terminal, label string, p pick) string {
 	return name
 }
 
-// highlighted is the screen's row with the picker's cursor (▸) that
-// contains want, or "".
+// highlighted is the picker's highlighted row (from its cursor ▸ to the
+// form's border) when it contains want, or "". Only the row itself is
+// looked at: the live pane beside the form may name the same provider.
 func highlighted(screen, want string) string {
 	for _, l := range strings.Split(screen, "\n") {
-		if strings.Contains(l, "▸ ") && strings.Contains(l, want) {
-			return l
+		i := strings.Index(l, "▸ ")
+		if i < 0 {
+			continue
+		}
+		row := l[i:]
+		if j := strings.IndexAny(row, "┃│"); j >= 0 {
+			row = row[:j]
+		}
+		if strings.Contains(row, want) {
+			return row
 		}
 	}
 	return ""
