@@ -351,13 +351,20 @@ func sandboxReferrals(t *testing.T, base string) []api.Referral {
 // figures logs the across-node latency and the take-over.
 func (rig *twoNodes) figures(t *testing.T, watchers map[string]*screenLog, rows []referralJSON, killAt time.Time, inFlight []int64) {
 	var lat []time.Duration
+	var worst time.Duration
+	worstNote := ""
 	for ehr, at := range rig.tap.deliveredToA() {
-		for _, l := range watchers {
+		for name, l := range watchers {
 			if seen, ok := l.sawEHR(ehr); ok && seen.After(at) {
 				lat = append(lat, seen.Sub(at))
+				if seen.Sub(at) > worst {
+					worst = seen.Sub(at)
+					worstNote = fmt.Sprintf("the slowest, %s on %s, arrived at A %s before the kill", ehr, name, killAt.Sub(at).Round(time.Millisecond))
+				}
 			}
 		}
 	}
+	t.Log(worstNote)
 	took := "(no \"lease taken\" in B's log)"
 	if at, ok := rig.leaseTakenAt(); ok {
 		took = at.Sub(killAt).Round(time.Millisecond).String()
