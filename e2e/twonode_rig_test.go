@@ -98,6 +98,7 @@ type webhookTap struct {
 	target   string               // node A's webhook URL
 	arrived  map[string]time.Time // EHR id → when its referral.created webhook first arrived
 	accepted map[string]bool      // EHR id → node A answered that webhook 2xx
+	answered int                  // deliveries the target answered 2xx, of any event
 }
 
 func newWebhookTap(t testing.TB) *webhookTap {
@@ -149,13 +150,23 @@ func (tap *webhookTap) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode/100 == 2 && ehr != "" {
+	if resp.StatusCode/100 == 2 {
 		tap.mu.Lock()
-		tap.accepted[ehr] = true
+		tap.answered++
+		if ehr != "" {
+			tap.accepted[ehr] = true
+		}
 		tap.mu.Unlock()
 	}
 	w.WriteHeader(resp.StatusCode)
 	_, _ = io.Copy(w, resp.Body)
+}
+
+// answeredCount is the number of deliveries the target answered 2xx.
+func (tap *webhookTap) answeredCount() int {
+	tap.mu.Lock()
+	defer tap.mu.Unlock()
+	return tap.answered
 }
 
 // deliveredToA lists the EHR ids whose created webhook node A accepted,
