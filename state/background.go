@@ -61,7 +61,9 @@ const LeaseCobalt = "cobalt"
 //     and again every SyncEvery; a failure keeps the old directories and is
 //     recorded for every desk to show (SyncStatus);
 //   - the outbox: referrals Not sent because Cobalt was unreachable are sent
-//     when it answers, each claimed in a transaction so it goes once.
+//     when it answers, each claimed in a transaction so it goes once;
+//   - a referral left Submitting past any POST's timeout (its sender died
+//     while this process runs) is marked Unknown for the reconciler.
 //
 // It returns when ctx ends. Cancel ctx and wait before Close.
 func (d *Desk) Run(ctx context.Context, o RunOptions) {
@@ -80,8 +82,9 @@ func (d *Desk) Run(ctx context.Context, o RunOptions) {
 		}
 		d.lead(ctx, LeaseCobalt, o.LeaseTTL, o.LeaseTTL/3, func(ctx context.Context) {
 			var jobs sync.WaitGroup
-			jobs.Add(4)
+			jobs.Add(5)
 			go func() { defer jobs.Done(); d.pruneFeed(ctx) }()
+			go func() { defer jobs.Done(); d.sweepAbandoned(ctx) }()
 			go func() { defer jobs.Done(); d.Reconcile(ctx) }()
 			go func() { defer jobs.Done(); d.outbox(ctx, o) }()
 			go func() { defer jobs.Done(); d.syncLoop(ctx, o) }()
