@@ -250,9 +250,8 @@ func sendOne(t testing.TB, d *sshTerm, name string, k int, seen map[string]bool)
 }
 
 // sendFromReview presses Enter on the review and waits for the desk to
-// say a new referral number was sent. When the review answers that it is
-// still checking (its duplicate check), Enter is pressed again, as a
-// person would.
+// say a new referral number was sent. An Enter that lands while the
+// review's checks run is kept and sends when they pass.
 func sendFromReview(t testing.TB, d *sshTerm, seen map[string]bool) {
 	t.Helper()
 	newSent := func(s string) bool {
@@ -270,14 +269,6 @@ func sendFromReview(t testing.TB, d *sshTerm, seen map[string]bool) {
 		s := d.Screen()
 		if newSent(s) {
 			return
-		}
-		if strings.Contains(s, "Still checking the referral") {
-			time.Sleep(200 * time.Millisecond)
-			d.Press("enter")
-			d.WaitFor(step, "the review's answer to Enter", func(s string) bool {
-				return !strings.Contains(s, "Still checking the referral") || newSent(s)
-			})
-			continue
 		}
 		time.Sleep(30 * time.Millisecond)
 	}

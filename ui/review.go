@@ -30,10 +30,25 @@ type review struct {
 	dup               *state.Referral
 	confirmed         bool
 	sending           bool
-	result            string
+	// sendWhenChecked: Enter came while the checks ran (a clerk who knows
+	// the keys types ctrl+s, enter at once); it sends when they pass with
+	// nothing to look at, and is dropped when they found anything.
+	sendWhenChecked bool
+	result          string
 	// namesakes counts the entries sharing the chosen patient's, From's
 	// and To's name in their directory (2 or more: say so).
 	namesakes [3]int
+}
+
+// hasNamesakes reports whether the patient, From or To shares its name
+// with another entry of its directory (the review warns: check which one).
+func (r *review) hasNamesakes() bool {
+	for _, n := range r.namesakes {
+		if n >= 2 {
+			return true
+		}
+	}
+	return false
 }
 
 type reviewCheckedMsg struct {
@@ -126,7 +141,8 @@ func (m *Model) reviewKey(k tea.KeyPressMsg) tea.Cmd {
 		switch {
 		case r.sending:
 		case r.checking:
-			r.result = "Still checking the referral; a moment."
+			r.sendWhenChecked = true
+			r.result = "Sending as soon as the checks pass…"
 		case r.checkErr != "":
 			r.result = "This cannot be sent as it is: esc to edit."
 		case r.dup != nil && !r.confirmed:
@@ -171,6 +187,13 @@ func (m *Model) reviewMsg(msg tea.Msg) (tea.Cmd, bool) {
 		m.review.namesakes = msg.namesakes
 		if msg.err != nil {
 			m.review.checkErr, m.review.cobalt = plainAndCobalt(msg.err.Error())
+		}
+		if r := m.review; r.sendWhenChecked {
+			r.sendWhenChecked = false
+			if msg.err == nil && msg.dup == nil && !r.hasNamesakes() {
+				return m.send(), true
+			}
+			r.result = "Not sent: read what the checks found above, then decide."
 		}
 		return nil, true
 	case submittedMsg:
