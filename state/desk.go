@@ -127,6 +127,8 @@ type Desk struct {
 	wmu        sync.Mutex
 	moving     atomic.Pointer[movedIn] // the transaction writeAndPublish runs (under wmu)
 	syncMu     sync.Mutex              // one Sync at a time
+	evMu       sync.Mutex              // guards evq
+	evq        eventQueue              // webhook events waiting to be stored (eventbatch.go)
 	reconciler atomic.Bool             // one Reconcile at a time
 
 	// Across processes (see Run): the change feed, the leases, this

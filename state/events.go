@@ -43,6 +43,9 @@ func (d *Desk) applyEvent(ctx context.Context, ev api.Event, source string) erro
 	return err
 }
 
+// applyEventDup applies one event: a webhook's through the group commit
+// (eventbatch.go), shared with the events arriving meanwhile; the
+// reconciler's (poll) in a transaction of its own.
 func (d *Desk) applyEventDup(ctx context.Context, ev api.Event, source string) (dup bool, _ error) {
 	if !ev.IsReferral() {
 		return false, nil
@@ -51,71 +54,113 @@ func (d *Desk) applyEventDup(ctx context.Context, ev api.Event, source string) (
 	if err != nil {
 		return false, err
 	}
-	id := ev.ID
-	if id == "" {
-		// No id to deduplicate on: derive one from the content, so the same
-		// delivery twice is still one event.
-		h := sha256.Sum256([]byte(ev.Type + "\x00" + string(ev.JobID) + "\x00" + string(ev.Data)))
-		id = "sha256:" + hex.EncodeToString(h[:16])
+	j := &eventJob{ctx: ctx, ev: ev, id: eventID(ev), data: data, source: source}
+	if source == sourceWebhook {
+		err = d.batchEvent(j)
+	} else {
+		var changed []int64
+		err = d.writeAndPublish(ctx, &changed, func(tx *sql.Tx) error {
+			if err := d.st.relaxCommit(ctx, tx); err != nil {
+				return err
+			}
+			return d.storeEvent(ctx, tx, j, &changed)
+		})
 	}
-	var changed []int64
-	result := "duplicate: seen before"
-	err = d.writeAndPublish(ctx, &changed, func(tx *sql.Tx) error {
-		dup, result = false, "duplicate: seen before" // a retried transaction starts afresh
-		if err := d.st.relaxCommit(ctx, tx); err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO events
-			(event_id, type, referral_id, job_id, data, source, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT DO NOTHING`,
-			id, ev.Type, data.ReferralID, string(ev.JobID), string(ev.Data), source, d.now().UnixNano())
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			dup = true
-			return nil // seen before
-		}
-		result = "pending: referral not known yet"
-		ref, ok, err := correlate(ctx, tx, data.ReferralID, string(ev.JobID))
-		if err != nil || !ok {
-			return err // not known yet: kept for the POST's answer
-		}
-		if result, err = d.applyStored(ctx, tx, ref, id, ev.Type, data, source); err != nil {
-			return err
-		}
-		changed = append(changed, ref)
-		if result == "" {
-			result = "pending: the referral's answer is not recorded yet"
-		}
-		return nil
-	})
 	if err != nil {
-		d.log.Warn("webhook event not applied", "event", id, "type", ev.Type, "err", err)
+		d.log.Warn("webhook event not applied", "event", j.id, "type", ev.Type, "err", err)
 		return false, err
 	}
 	// The outcome names statuses only, never Cobalt's text.
-	d.log.Info("event applied", "event_id", id, "type", ev.Type, "source", source, "result", result)
-	return dup, nil
+	d.log.Info("event applied", "event_id", j.id, "type", ev.Type, "source", source, "result", j.result)
+	return j.dup, nil
 }
 
-// correlate finds the local referral an event belongs to: by referral_id,
-// else by job id.
-func correlate(ctx context.Context, tx *sql.Tx, referralID, jobID string) (int64, bool, error) {
-	var id int64
+// eventID is the event's id, or one derived from its content when it has
+// none, so the same delivery twice is still one event.
+func eventID(ev api.Event) string {
+	if ev.ID != "" {
+		return ev.ID
+	}
+	h := sha256.Sum256([]byte(ev.Type + "\x00" + string(ev.JobID) + "\x00" + string(ev.Data)))
+	return "sha256:" + hex.EncodeToString(h[:16])
+}
+
+// eventJob is one event to store, and what storing it did.
+type eventJob struct {
+	ctx    context.Context
+	ev     api.Event
+	id     string
+	data   api.ReferralEventData
+	source string
+
+	dup    bool
+	result string
+	err    error
+	done   chan struct{} // closed when dup, result and err are final (batched)
+}
+
+// storeEvent stores j's event in tx (a no-op for an id seen before),
+// applies it if its referral is known, and adds that referral to
+// *changed. It sets j.dup and j.result afresh: a retried transaction runs
+// it again.
+func (d *Desk) storeEvent(ctx context.Context, tx *sql.Tx, j *eventJob, changed *[]int64) error {
+	j.dup, j.result = false, "duplicate: seen before"
+	ev, data := j.ev, j.data
+	res, err := tx.ExecContext(ctx, `INSERT INTO events
+		(event_id, type, referral_id, job_id, data, source, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`,
+		j.id, ev.Type, data.ReferralID, string(ev.JobID), string(ev.Data), j.source, d.now().UnixNano())
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		j.dup = true
+		return nil // seen before
+	}
+	j.result = "pending: referral not known yet"
+	cur, ok, err := correlate(ctx, tx, data.ReferralID, string(ev.JobID))
+	if err != nil || !ok {
+		return err // not known yet: kept for the POST's answer
+	}
+	ref := cur.id
+	result, err := d.applyStoredTo(ctx, tx, cur, j.id, ev.Type, data, j.source)
+	if err != nil {
+		return err
+	}
+	*changed = append(*changed, ref)
+	j.result = result
+	if result == "" {
+		j.result = "pending: the referral's answer is not recorded yet"
+	}
+	return nil
+}
+
+// referralNow is what applying an event reads of its referral.
+type referralNow struct {
+	id            int64
+	status        Status
+	ehrID, reason string
+}
+
+const referralNowCols = "SELECT id, status, ehr_id, failure_reason FROM referrals WHERE "
+
+// correlate finds the local referral an event belongs to, by referral_id,
+// else by job id, and reads what applying the event needs of it.
+func correlate(ctx context.Context, tx *sql.Tx, referralID, jobID string) (referralNow, bool, error) {
+	var r referralNow
 	var err error
 	switch {
 	case referralID != "":
-		err = tx.QueryRowContext(ctx, "SELECT id FROM referrals WHERE referral_id = ?", referralID).Scan(&id)
+		err = tx.QueryRowContext(ctx, referralNowCols+"referral_id = ?", referralID).Scan(&r.id, &r.status, &r.ehrID, &r.reason)
 	case jobID != "":
-		err = tx.QueryRowContext(ctx, "SELECT id FROM referrals WHERE job_id = ?", jobID).Scan(&id)
+		err = tx.QueryRowContext(ctx, referralNowCols+"job_id = ?", jobID).Scan(&r.id, &r.status, &r.ehrID, &r.reason)
 	default:
-		return 0, false, nil
+		return r, false, nil
 	}
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, false, nil
+		return r, false, nil
 	}
-	return id, err == nil, err
+	return r, err == nil, err
 }
 
 // applyPending applies, in tx, the stored events that were waiting for
@@ -157,11 +202,16 @@ func (d *Desk) applyPending(ctx context.Context, tx *sql.Tx, ref int64, referral
 // event applied with what it did, which it returns ("" when the event must
 // wait: the referral cannot take it yet).
 func (d *Desk) applyStored(ctx context.Context, tx *sql.Tx, ref int64, eventID, typ string, data api.ReferralEventData, source string) (string, error) {
-	var status Status
-	var ehrID, reason string
-	if err := tx.QueryRowContext(ctx, "SELECT status, ehr_id, failure_reason FROM referrals WHERE id = ?", ref).Scan(&status, &ehrID, &reason); err != nil {
+	cur := referralNow{id: ref}
+	if err := tx.QueryRowContext(ctx, "SELECT status, ehr_id, failure_reason FROM referrals WHERE id = ?", ref).Scan(&cur.status, &cur.ehrID, &cur.reason); err != nil {
 		return "", err
 	}
+	return d.applyStoredTo(ctx, tx, cur, eventID, typ, data, source)
+}
+
+// applyStoredTo is applyStored for a referral tx has just read as cur.
+func (d *Desk) applyStoredTo(ctx context.Context, tx *sql.Tx, cur referralNow, eventID, typ string, data api.ReferralEventData, source string) (string, error) {
+	ref, status, ehrID, reason := cur.id, cur.status, cur.ehrID, cur.reason
 	cause := typ + " (" + source + ")"
 	outcome := "applied"
 	u := update{lastEvent: true}
@@ -203,16 +253,14 @@ func (d *Desk) applyStored(ctx context.Context, tx *sql.Tx, ref int64, eventID, 
 		}
 		err = d.amend(ctx, tx, ref, keep)
 	default:
-		err = d.transition(ctx, tx, ref, to, cause, u)
+		// The answer came after all: "no answer yet" goes, in the same
+		// UPDATE.
+		u.clearAttention = AttentionNoAnswer
+		err = d.transitionFrom(ctx, tx, ref, status, to, cause, u)
 		var te *TransitionError
 		if errors.As(err, &te) {
 			// Draft/Submitting/NotSent cannot take an event: keep it pending.
 			return "", nil
-		}
-		if err == nil {
-			// The answer came after all.
-			_, err = tx.ExecContext(ctx, "UPDATE referrals SET attention = '' WHERE id = ? AND attention = ?",
-				ref, AttentionNoAnswer)
 		}
 	}
 	if err != nil {

@@ -58,6 +58,9 @@ type update struct {
 	failureReason, attention *string
 	docsAttached, docsFailed *int
 	lastEvent                bool
+	// clearAttention, when attention is nil, clears the attention flag if
+	// it is this one.
+	clearAttention string
 }
 
 func strp(s string) *string { return &s }
@@ -75,6 +78,12 @@ func (d *Desk) transition(ctx context.Context, tx *sql.Tx, id int64, to Status, 
 	if err != nil {
 		return err
 	}
+	return d.transitionFrom(ctx, tx, id, from, to, cause, u)
+}
+
+// transitionFrom is transition for a referral tx has just read in status
+// from (one round trip fewer).
+func (d *Desk) transitionFrom(ctx context.Context, tx *sql.Tx, id int64, from, to Status, cause string, u update) error {
 	if !from.CanBecome(to) {
 		return &TransitionError{ID: id, From: from, To: to}
 	}
@@ -117,6 +126,9 @@ func (d *Desk) setFields(ctx context.Context, tx *sql.Tx, id int64, now int64, u
 	}
 	if u.attention != nil {
 		set("attention", *u.attention)
+	} else if u.clearAttention != "" {
+		sets = append(sets, "attention = CASE WHEN attention = ? THEN '' ELSE attention END")
+		args = append(args, u.clearAttention)
 	}
 	if u.docsAttached != nil {
 		set("docs_attached", *u.docsAttached)
