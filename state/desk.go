@@ -298,21 +298,21 @@ func (d *Desk) writeAndPublish(ctx context.Context, changed *[]int64, fn func(tx
 			return err
 		}
 		moved = col.ms
-		out = out[:0]
+		var ids []int64
 		seen := make(map[int64]bool)
 		for _, id := range *changed {
 			if seen[id] {
 				continue
 			}
 			seen[id] = true
-			if err := d.note(ctx, tx, FeedReferral, id); err != nil {
-				return err
-			}
-			r, err := getReferral(ctx, tx, id)
-			if err != nil {
-				return err
-			}
-			out = append(out, r)
+			ids = append(ids, id)
+		}
+		if err := d.noteReferrals(ctx, tx, ids); err != nil {
+			return err
+		}
+		var err error
+		if out, err = getReferrals(ctx, tx, ids); err != nil {
+			return err
 		}
 		return movedIDs(ctx, tx, moved, out)
 	})

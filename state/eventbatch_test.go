@@ -115,6 +115,17 @@ func TestConcurrentWebhooksWithPoisonedEvent(t *testing.T) {
 			t.Errorf("referral %d: path %v, want one move to Completed, from Processing", i, got)
 		}
 	}
+	// Each applied event's change is in the feed for the other nodes; a
+	// poisoned one's is not (setup wrote none).
+	for i := range n {
+		var notes int
+		if err := d.st.r.QueryRow("SELECT COUNT(*) FROM changes WHERE kind = ? AND ref = ?", string(FeedReferral), refs[i]).Scan(&notes); err != nil {
+			t.Fatal(err)
+		}
+		if poisoned[i] && notes != 0 || !poisoned[i] && notes != 1 {
+			t.Errorf("referral %d (poisoned %v): %d change-feed entries", i, poisoned[i], notes)
+		}
+	}
 	want := n - len(poisoned)
 	if got := countEvents(t, d, "applied = 1"); got != want {
 		t.Errorf("%d events stored and applied, want %d", got, want)

@@ -123,6 +123,20 @@ func (d *Desk) note(ctx context.Context, tx *sql.Tx, kind FeedKind, ref int64) e
 	return d.feed.Record(ctx, tx, FeedEntry{Kind: kind, Ref: ref, Origin: d.origin})
 }
 
+// noteReferrals records, in tx, that this desk changed referrals ids: on
+// PostgreSQL in one statement.
+func (d *Desk) noteReferrals(ctx context.Context, tx *sql.Tx, ids []int64) error {
+	if f, ok := d.feed.(*pgFeed); ok && len(ids) > 1 {
+		return f.recordReferrals(ctx, tx, d.origin, ids)
+	}
+	for _, id := range ids {
+		if err := d.note(ctx, tx, FeedReferral, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // follow applies other processes' changes to this process until ctx ends:
 // referrals go to the hub (every desk's pane), a sync reloads the indexes,
 // a sync status is reread.

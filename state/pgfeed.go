@@ -59,6 +59,19 @@ func (f *pgFeed) Record(ctx context.Context, tx *sql.Tx, e FeedEntry) error {
 	return err
 }
 
+// recordReferrals is Record for one FeedReferral entry per id, in one
+// statement (a batch of webhook events); the xid is taken first as there.
+func (f *pgFeed) recordReferrals(ctx context.Context, tx *sql.Tx, origin string, ids []int64) error {
+	_, err := tx.ExecContext(ctx, `WITH x AS MATERIALIZED (SELECT pg_current_xact_id() AS xid),
+		c AS (INSERT INTO changes (id, at, origin, kind, ref)
+		SELECT nextval(pg_get_serial_sequence('changes', 'id')), $1, $2, $3, r.ref
+		FROM x, unnest($4::bigint[]) AS r(ref) WHERE x.xid IS NOT NULL
+		RETURNING id)
+		SELECT pg_notify('`+feedChannel+`', id::text) FROM c`,
+		f.now().UnixNano(), origin, string(FeedReferral), ids)
+	return err
+}
+
 func (f *pgFeed) Prune(ctx context.Context, before time.Time) error {
 	return f.st.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, "DELETE FROM changes WHERE at < $1", before.UnixNano())

@@ -61,6 +61,57 @@ func getReferral(ctx context.Context, q queryer, id int64) (Referral, error) {
 	return r, err
 }
 
+// getReferralsChunk bounds the ids one getReferrals query reads (and so
+// the distinct query texts, each cached by the PostgreSQL driver).
+const getReferralsChunk = 64
+
+// getReferrals reads referrals ids (distinct) in that order, up to
+// getReferralsChunk per query; one missing is ErrNotFound.
+func getReferrals(ctx context.Context, q queryer, ids []int64) ([]Referral, error) {
+	out := make([]Referral, 0, len(ids))
+	for lo := 0; lo < len(ids); lo += getReferralsChunk {
+		chunk := ids[lo:min(lo+getReferralsChunk, len(ids))]
+		if len(chunk) == 1 {
+			r, err := getReferral(ctx, q, chunk[0])
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, r)
+			continue
+		}
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := q.QueryContext(ctx, "SELECT "+referralCols+" FROM referrals WHERE id IN (?"+
+			strings.Repeat(", ?", len(chunk)-1)+")", args...)
+		if err != nil {
+			return nil, err
+		}
+		byID := make(map[int64]Referral, len(chunk))
+		for rows.Next() {
+			r, err := scanReferral(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			byID[r.ID] = r
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		for _, id := range chunk {
+			r, ok := byID[id]
+			if !ok {
+				return nil, ErrNotFound
+			}
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
 // reasonKey is the reason as the duplicate check compares it.
 func reasonKey(reason string) string { return strings.ToLower(strings.TrimSpace(reason)) }
 
