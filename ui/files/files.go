@@ -28,6 +28,7 @@ type Model struct {
 	realRoot string // root with symlinks resolved
 	confine  bool
 	br       browser
+	lines    int    // the lines the open picker may take, with the request total and a message
 	gen      int    // generation of the last folder read asked for
 	inbox    string // the desk's upload inbox (absolute), listed first at the root
 	sent     func() map[string]bool
@@ -65,7 +66,8 @@ func New(dir string, confine bool, st *theme.Styles, keys *theme.Keys) Model {
 		real = abs
 	}
 	m := Model{root: abs, realRoot: real, confine: confine, styles: st, keys: keys, now: time.Now}
-	m.br = browser{dir: abs, height: 10}
+	m.br = browser{dir: abs}
+	m.SetHeight(15)
 	return m
 }
 
@@ -89,8 +91,15 @@ func (m *Model) SetSent(f func() map[string]bool) { m.sent = f }
 // SetStyles applies new styles.
 func (m *Model) SetStyles(st *theme.Styles) { m.styles = st }
 
-// SetHeight sets how many rows the file picker lists.
-func (m *Model) SetHeight(h int) { m.br.height = max(3, h); m.br.scroll() }
+// SetHeight sets how many lines the open picker may take: its folder,
+// search, rows and keys, the request total and a message above. The list
+// takes the lines the rest leaves (it gives up rows first); paging moves
+// by the rows shown when no message takes a line.
+func (m *Model) SetHeight(h int) {
+	m.lines = max(5, h)       // one row at least
+	m.br.height = m.lines - 4 // folder, search, keys, request total
+	m.br.scroll()
+}
 
 // SetBase tells the field how large the request is without documents, so
 // the running total is the whole body's.

@@ -46,10 +46,9 @@ func (m Model) View(width int, focused bool) string {
 		msg += m.offerView(width) + "\n"
 	}
 	if m.picking {
-		b.WriteString(msg) // above the list, which may fill the space left
-		// The field's height counts one line of message: the list gives
-		// up a row for each line more (a long name, the question).
-		b.WriteString(m.listView(width, max(0, strings.Count(msg, "\n")-1)) + "\n")
+		b.WriteString(msg) // above the list, which takes the lines left
+		// The request total below takes one line.
+		b.WriteString(m.listView(width, m.lines-strings.Count(msg, "\n")-1) + "\n")
 	} else {
 		if len(m.docs) == 0 {
 			b.WriteString(st.Muted.Render("No documents (optional). Enter or a: add a file.") + "\n")
@@ -91,10 +90,10 @@ func (m Model) offerView(width int) string {
 	return line
 }
 
-// listView draws the open picker: the folder, the search, the rows with
-// their age and size, and the keys; taken lines more than budgeted are
-// above it.
-func (m Model) listView(width, taken int) string {
+// listView draws the open picker in at most height lines (one row at
+// least): the folder, the search, the rows with their age and size, and
+// the keys.
+func (m Model) listView(width, height int) string {
 	st, br := m.styles, m.br
 	var b strings.Builder
 	rel, err := filepath.Rel(m.root, br.dir)
@@ -118,9 +117,9 @@ func (m Model) listView(width, taken int) string {
 		b.WriteString(st.Muted.Render(textsafe.Fit("  No file name matches “"+br.query+"”: Backspace to search again.", max(10, width))) + "\n")
 	}
 	now := m.now()
-	rows := br.height - taken
-	if m.offer != nil {
-		rows++ // the question's keys take the place of the list's
+	rows := height - strings.Count(b.String(), "\n")
+	if m.offer == nil {
+		rows-- // the keys below; with the question, its keys are above
 	}
 	rows = max(1, rows)
 	start := br.offset

@@ -132,7 +132,9 @@ func (m *Model) SetSize(w, h int) {
 	m.width, m.height = w, h
 	m.reason.SetWidth(max(20, w-4))
 	m.codes.SetWidth(max(20, w-6))
-	m.docs.SetHeight(h - 18) // the other fields, the label, folder, hints, total, a message
+	// The other fields and the label, at one line each (View gives the
+	// field what is really left, for the other fields' messages).
+	m.docs.SetHeight(h - fieldCount)
 }
 
 // Focus is the focused field.

@@ -70,11 +70,12 @@ func (m Model) fieldBlock(f, w, height int) string {
 	case FieldCodes:
 		label += m.codes.title()
 	}
-	errText := ""
+	errText, errLines := "", 0 // lipgloss.Height("") is 1
 	if m.errs[f] != "" {
 		errText = lipgloss.NewStyle().Width(w - 4).Render(st.Error.Render("✗ " + m.errs[f]))
+		errLines = lipgloss.Height(errText)
 	}
-	body := m.body(f, w-4, height-1-lipgloss.Height(errText))
+	body := m.body(f, w-4, height-1-errLines)
 	out := label
 	if focused || body != "" {
 		out += ":"
@@ -163,6 +164,7 @@ func (m Model) body(f, w, h int) string {
 			return itoa(len(docs)) + " file(s), " + api.HumanBytes(total) + " · request " +
 				api.HumanBytes(m.docs.BodySize()) + " of " + api.HumanBytes(api.MaxRequestBytes)
 		}
+		m.docs.SetHeight(h) // on this copy: the lines really left
 		return m.docs.View(w, true)
 	}
 	return ""

@@ -54,12 +54,27 @@ func (m Model) View(width, height int) string {
 		return b.String() + st.Muted.Render("  "+theme.Hint(width-2, theme.With(k.Choose, "enter", "keeps it"),
 			theme.With(k.Down, "type or ↓", "for another")))
 	}
-	used := strings.Count(b.String(), "\n")
-	noteLines := 0
-	if m.note != "" || m.offerAsk() {
-		noteLines = 2
+	// What goes below the list is drawn first, so the list takes exactly
+	// the lines left (it gives up rows first).
+	var tail strings.Builder
+	if m.loaded && m.cursor < 0 && len(m.res.Matches) > 0 && m.note == "" {
+		tail.WriteString(lipgloss.NewStyle().Width(width).Render(st.Muted.Render("No close match for “"+theme.Clean(m.typed())+
+			"”: only letters scattered over an entry match. ↓ highlights it; Enter then chooses it.")) + "\n")
 	}
-	avail := max(1, height-used-noteLines)
+	if m.loaded && len(m.res.Matches) == 0 && m.input.Value() != "" && !m.cfg.Patients {
+		tail.WriteString(lipgloss.NewStyle().Width(width).Render(st.Muted.Render(
+			"  No match. Change the search (esc clears it), or ctrl+o for no provider on this side.")) + "\n")
+	}
+	note := m.note
+	if m.loaded && m.offerAsk() && note == "" {
+		note = "No patient on this desk matches “" + theme.Clean(m.input.Value()) +
+			"”: the patient is not synced here. Enter asks Cobalt."
+	}
+	if note != "" {
+		tail.WriteString(lipgloss.NewStyle().Width(width).Render(st.Warn.Render(note)) + "\n")
+	}
+	used := strings.Count(b.String(), "\n") + strings.Count(tail.String(), "\n")
+	avail := max(1, height-used)
 	rows := m.rows()
 	start := 0
 	if m.cursor >= avail {
@@ -73,21 +88,7 @@ func (m Model) View(width, height int) string {
 			b.WriteString("  " + line + "\n")
 		}
 	}
-	if m.loaded && m.cursor < 0 && len(m.res.Matches) > 0 && m.note == "" {
-		b.WriteString(lipgloss.NewStyle().Width(width).Render(st.Muted.Render("No close match for “"+theme.Clean(m.typed())+
-			"”: only letters scattered over an entry match. ↓ highlights it; Enter then chooses it.")) + "\n")
-	}
-	if m.loaded && len(m.res.Matches) == 0 && m.input.Value() != "" && !m.cfg.Patients {
-		b.WriteString(st.Muted.Render("  No match. Change the search (esc clears it), or ctrl+o for no provider on this side.") + "\n")
-	}
-	note := m.note
-	if m.loaded && m.offerAsk() && note == "" {
-		note = "No patient on this desk matches “" + theme.Clean(m.input.Value()) +
-			"”: the patient is not synced here. Enter asks Cobalt."
-	}
-	if note != "" {
-		b.WriteString(lipgloss.NewStyle().Width(width).Render(st.Warn.Render(note)) + "\n")
-	}
+	b.WriteString(tail.String())
 	return strings.TrimRight(b.String(), "\n")
 }
 
