@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -92,4 +94,53 @@ func TestPickersTakeTheFreeRows(t *testing.T) {
 	e.d.Press("shift+tab", "shift+tab", "shift+tab", "shift+tab") // Documents: its picker opens
 	e.waitView("Folder:", ".pdf")
 	each("file picker", "✗ To:", "Request ", "enter attach")
+}
+
+// At 80x24, with the other fields' messages taking lines, the scan-rename
+// question after a batch of refused files, and then its "must answer"
+// note, fit in the form's box: the message is cut and the list gives up
+// its rows, the question, its note, the request total, the form's last
+// field and the help line stay.
+func TestScanQuestionFitsAt80x24(t *testing.T) {
+	e := newEnv(t, 80, 24)
+	long := "faxscan_from_the_front_office_machine_2026_11_29_morning_batch"
+	for i := 0; i < 4; i++ {
+		e.doc(fmt.Sprintf("empty_scan_from_the_second_floor_printer_%02d.pdf", i), 0)
+	}
+	e.doc(long, 0)
+	if err := os.WriteFile(filepath.Join(e.docs, long), []byte("%PDF-1.7\n"+strings.Repeat("x", 100)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.d.Press("tab", "shift+tab", "shift+tab") // the patient's message, then Documents: its picker opens
+	e.waitView("Folder:", "empty_scan")
+	for i := 0; i < 5; i++ {
+		e.d.Press("space") // mark each, the cursor moving on
+	}
+	e.d.Press("enter")
+	e.waitView("Don't attach")
+	checkFits(t, e, "the question", 80, 24, "✗ Patient:", "Diagnosis codes", "Don't attach", "Request ")
+	e.d.Press("tab") // leaving without answering
+	e.waitView("You must answer first")
+	checkFits(t, e, "the must-answer note", 80, 24, "✗ Patient:", "Diagnosis codes", "Don't attach",
+		"is not attached yet.", "Request ")
+	e.d.Press("n") // the batch's message: the refused files and this one
+	e.waitView("Not attached:", "enter attach")
+	checkFits(t, e, "the batch's message", 80, 24, "✗ Patient:", "Diagnosis codes", "is empty", "Request ", "enter attach")
+}
+
+// checkFits fails unless the screen is h lines with the help line last
+// and the form's box holds every one of want.
+func checkFits(t *testing.T, e *env, what string, w, h int, want ...string) {
+	t.Helper()
+	v := e.view()
+	lines := strings.Split(v, "\n")
+	if len(lines) != h || !strings.Contains(lines[h-1], "quit") {
+		t.Fatalf("%s at %dx%d: %d lines, the help line not last:\n%s", what, w, h, len(lines), v)
+	}
+	body := strings.Join(strings.Fields(strings.Join(formBox(t, v, w), " ")), " ")
+	for _, s := range want {
+		if !strings.Contains(body, s) {
+			t.Fatalf("%s at %dx%d: %q cut from the form:\n%s", what, w, h, s, v)
+		}
+	}
 }
