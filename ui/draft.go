@@ -93,9 +93,10 @@ func (m *Model) holdDraft() tea.Cmd { return m.draftOp((*state.Desk).HoldDraft) 
 // unsaved reports whether the form holds typing not yet in the store.
 func (m *Model) unsaved() bool { return m.draftGen != m.savedGen }
 
-// quit leaves at once when the form is empty, otherwise asks first.
+// quit leaves at once when the form is empty and no scan waits for its
+// question's answer, otherwise asks first.
 func (m *Model) quit() tea.Cmd {
-	if m.form.Empty() {
+	if m.form.Empty() && m.form.PendingScan() == "" {
 		return tea.Quit
 	}
 	m.screen = screenQuit
@@ -111,6 +112,11 @@ func (m *Model) questionKeys() []key.Binding {
 		return []key.Binding{theme.With(k.Yes, "y", "discard it and quit"), theme.With(k.Other, "any other key", "keeps it")}
 	case m.confirmDiscard:
 		return []key.Binding{theme.With(k.Yes, "y", "discard it"), theme.With(k.Other, "any other key", "keeps it")}
+	case m.screen == screenQuit && m.form.Empty(): // only a scan waits: nothing to keep
+		return []key.Binding{theme.With(k.Yes, "y", "quit"), theme.With(k.No, "n/esc", "stay")}
+	case m.screen == screenQuit && m.form.PendingScan() != "":
+		return []key.Binding{theme.With(k.Yes, "y", "quit (keep the draft without it)"),
+			theme.With(k.No, "n/esc", "stay and answer"), theme.With(k.Discard, "d", "discard the draft…")}
 	case m.screen == screenQuit:
 		return []key.Binding{theme.With(k.Yes, "y", "quit (keep the draft)"), theme.With(k.No, "n/esc", "stay"),
 			theme.With(k.Discard, "d", "discard the draft…")}

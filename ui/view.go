@@ -262,9 +262,19 @@ func (m *Model) bodyView(l rootLayout) string {
 			return m.question(h, "Discard the draft?", "The referral in progress is thrown away for good (the audit log records it).",
 				theme.Hint(0, m.questionKeys()...))
 		}
-		return m.question(h, "Quit refdesk?",
-			"A referral is in progress. It is kept as a draft and offered when you next start.",
-			theme.Hint(0, m.questionKeys()...))
+		text := "A referral is in progress. It is kept as a draft and offered when you next start."
+		if scan := m.form.PendingScan(); scan != "" {
+			// The draft holds only what is attached: the scan asked about
+			// is not, and nothing on resume could say so.
+			text = scan + " is NOT attached: its question (send it under the name its content shows?) is not answered. "
+			if m.form.Empty() {
+				text += "Nothing else is typed, so no draft is kept."
+			} else {
+				text += "The rest of the referral is kept as a draft, without it."
+			}
+			text += " Stay to answer, or attach it again later."
+		}
+		return m.question(h, "Quit refdesk?", text, theme.Hint(0, m.questionKeys()...))
 	case screenResume:
 		what := "A referral"
 		if m.resumeIn.PatientMRN != "" {

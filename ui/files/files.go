@@ -149,6 +149,15 @@ func (m *Model) Close() {
 // under the name its content shows, or not.
 func (m Model) Offering() bool { return m.offer != nil }
 
+// Pending is the name of the file the open question is about ("" with no
+// question): it is not attached until the question is answered.
+func (m Model) Pending() string {
+	if m.offer == nil {
+		return ""
+	}
+	return theme.Clean(filepath.Base(m.offer.Path))
+}
+
 // Unanswered is what leaving the field (Tab, ctrl+s) says while the
 // question is open: it answers nothing, the question stays and says the
 // file is not attached yet. It returns the same words for the flash.

@@ -119,3 +119,7 @@ func (m Model) Query(f int) string {
 // Offering reports whether the Documents field asks whether to send a file
 // under the name its content shows (y or not).
 func (m Model) Offering() bool { return m.focus == FieldDocuments && m.docs.Offering() }
+
+// PendingScan is the name of the file the Documents field asks about ("" with
+// no question open): it is in no draft until the question is answered.
+func (m Model) PendingScan() string { return m.docs.Pending() }
