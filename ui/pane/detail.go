@@ -64,8 +64,10 @@ func (m Model) detailView() string {
 			field("Cobalt's message", theme.Clean(r.FailureReason)) // exact, for support
 		}
 	}
+	attn, at := "", b.Len() // where it goes when all fits
 	if r.Attention != "" {
-		field("Needs attention", st.Warn.Render(theme.Clean(r.Attention)))
+		attn = wrap.Render(st.Label.Render("Needs attention: ")+st.Warn.Render(theme.Clean(r.Attention))) + "\n"
+		b.WriteString(attn)
 	}
 	b.WriteString("\n" + st.Title.Render("History") + "\n")
 	for _, t := range m.detail.trans {
@@ -82,7 +84,15 @@ func (m Model) detailView() string {
 	if q := m.settleView(); q != "" {
 		bottom = q + m.noteLine()
 	}
-	return fitAbove(strings.TrimRight(b.String(), "\n"), bottom, m.height, st.Muted.Render("…"))
+	top := strings.TrimRight(b.String(), "\n")
+	if attn != "" && lipgloss.Height(top)+1+lipgloss.Height(bottom) > m.height {
+		// Cut, the details lose their last rows: why a person is asked,
+		// the most important line, goes under the title to stay.
+		full := b.String()
+		title := strings.Index(full, "\n") + 1
+		top = strings.TrimRight(full[:title]+attn+full[title:at]+full[at+len(attn):], "\n")
+	}
+	return fitAbove(top, bottom, m.height, st.Muted.Render("…"))
 }
 
 // fitAbove is top, a blank line and bottom in h lines: the bottom (the
