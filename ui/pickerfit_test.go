@@ -144,3 +144,20 @@ func checkFits(t *testing.T, e *env, what string, w, h int, want ...string) {
 		}
 	}
 }
+
+// A long search pasted into a picker at 80x24 stays on its line (the
+// input scrolls): the form's last lines stay in the box.
+func TestLongPastedSearchStaysOnItsLine(t *testing.T) {
+	e := newEnv(t, 80, 24)
+	e.waitView("200 in directory")
+	q := "Nobody Unknownperson with a very long pasted name that goes on and on"
+	e.d.Send(tea.PasteMsg{Content: q})
+	e.waitView("0 of 200")
+	v := e.view()
+	for _, l := range formBox(t, v, 80) {
+		if strings.Contains(l, "of 200") && !strings.Contains(l, "›") {
+			t.Fatalf("the search line wrapped:\n%s", v)
+		}
+	}
+	checkFits(t, e, "a long search", 80, 24, "on and on", "0 of 200", "Documents:")
+}

@@ -44,6 +44,12 @@ func (m Model) View(width, height int) string {
 	var b strings.Builder
 	count := m.Count()
 	m.input.SetWidth(max(10, width-lipgloss.Width(count)-6))
+	// The input scrolls by the width it had at its last key; set here, on
+	// this copy, it scrolls now: from the end, then back to the cursor, so
+	// a long (pasted) search shows the cursor's part on one line.
+	pos := m.input.Position()
+	m.input.SetCursor(utf8.RuneCountInString(m.input.Value()))
+	m.input.SetCursor(pos)
 	b.WriteString(m.input.View())
 	b.WriteString("  " + st.Muted.Render(count) + "\n")
 	if !m.chosen.Empty() {
