@@ -232,7 +232,7 @@ func TestReviewTellsNamesakesApart(t *testing.T) {
 	}
 	e.d.Press("ctrl+s")
 	e.waitView("Review — exactly what will be sent", "Ready to send")
-	v := uitest.Plain(e.m.reviewView(400)) // unwrapped
+	v := uitest.Plain(e.m.reviewView(400, 0)) // unwrapped
 	for _, want := range []string{"⚠ 2 × " + twin.Name + " in referring providers: check the city",
 		"NPI " + chosen.NPI, chosen.City, "EHR " + chosen.Key,
 		"DOB " + state.USDate(patient.DOB), "MRN " + patient.Key} {
@@ -257,7 +257,7 @@ func TestRefusalsInPlainWordsAndReasonTrimmed(t *testing.T) {
 	e.d.Press("ctrl+s")
 	e.waitView("Review — exactly what will be sent")
 	e.d.WaitFor("checked", 5*time.Second, func() bool { return !e.m.review.checking })
-	v := uitest.Plain(e.m.reviewView(400))
+	v := uitest.Plain(e.m.reviewView(400, 0))
 	for _, want := range []string{"✗ Patient: MRN 999999999 is not among the patients synced to Cobalt",
 		"Cobalt's message: Patient with MRN '999999999' not found. Ensure the patient has been synced.", "esc/e edit"} {
 		if !strings.Contains(v, want) {

@@ -9,9 +9,11 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"refdesk/api"
 	"refdesk/state"
+	"refdesk/textsafe"
 	"refdesk/ui/form"
 	"refdesk/ui/pane"
 	"refdesk/ui/picker"
@@ -193,7 +195,14 @@ func (m *Model) reviewMsg(msg tea.Msg) (tea.Cmd, bool) {
 			if msg.err == nil && msg.dup == nil && !r.hasNamesakes() {
 				return m.send(), true
 			}
-			r.result = "Not sent: read what the checks found above, then decide."
+			switch {
+			case msg.err != nil:
+				r.result = "Held: it cannot be sent as it is."
+			case msg.dup != nil:
+				r.result = "Held: it looks like a duplicate."
+			default:
+				r.result = "Held: a name marked ⚠ above is shared; check it, then enter sends."
+			}
 		}
 		return nil, true
 	case submittedMsg:
@@ -247,12 +256,38 @@ func (m *Model) submitted(msg submittedMsg) tea.Cmd {
 	return tea.Batch(cmd, m.clearDraft())
 }
 
-// reviewView shows exactly what will be sent.
-func (m *Model) reviewView(w int) string {
+// reviewView shows exactly what will be sent, in h lines at most: the
+// verdict, the answer and the keys at the bottom always show (a duplicate
+// or a refusal must not fall off a small window); when the whole does not
+// fit, the codes' descriptions take one line each, then the rows give up
+// their last lines, saying so.
+func (m *Model) reviewView(w, h int) string {
+	foot := m.reviewFooter(w, false)
+	room := h - lipgloss.Height(foot)
+	body := m.reviewBody(w, false)
+	if h > 0 && lipgloss.Height(body) > room {
+		foot = m.reviewFooter(w, true)
+		room = h - lipgloss.Height(foot)
+		body = m.reviewBody(w, true)
+	}
+	if lines := strings.Split(body, "\n"); h > 0 && len(lines) > room && room >= 2 {
+		cut := len(lines) - (room - 1)
+		body = strings.Join(lines[:room-1], "\n") + "\n" +
+			m.styles.Warn.Render(textsafe.Fit(fmt.Sprintf("… %d more lines: enlarge the window, or esc to see the form", cut), w))
+	}
+	return body + "\n" + foot
+}
+
+// reviewBody is the review's rows: what will be sent. compact keeps each
+// code's description on one line and leaves out the providers' directory
+// names (the direction says them).
+func (m *Model) reviewBody(w int, compact bool) string {
 	st, r := m.styles, m.review
-	wrap := lipgloss.NewStyle().Width(w)
 	var b strings.Builder
-	b.WriteString(st.Title.Render("Review — exactly what will be sent to Cobalt") + "\n\n")
+	b.WriteString(st.Title.Render("Review — exactly what will be sent to Cobalt") + "\n")
+	if !compact {
+		b.WriteString("\n")
+	}
 	row := func(label, v string) {
 		b.WriteString(lipgloss.JoinHorizontal(lipgloss.Top, st.Label.Render(fmt.Sprintf("%-16s", label)),
 			lipgloss.NewStyle().Width(max(10, w-16)).Render(v)) + "\n")
@@ -267,7 +302,7 @@ func (m *Model) reviewView(w int) string {
 	row("Patient", r.patient.Summary()+twin(0, r.in.PatientName, "patients", "date of birth and MRN"))
 	row("Direction", r.in.Direction)
 	dir := func(c picker.Choice, d string) string {
-		if c.None() {
+		if c.None() || compact {
 			return ""
 		}
 		return st.Muted.Render(" (" + d + ")")
@@ -286,6 +321,13 @@ func (m *Model) reviewView(w int) string {
 	codes := "none"
 	if len(r.in.DiagnosisCodes) > 0 {
 		codes = m.form.CodesText(r.in.DiagnosisCodes)
+		if compact {
+			lines := strings.Split(codes, "\n")
+			for i, l := range lines {
+				lines[i] = ansi.Truncate(l, max(10, w-16), "…")
+			}
+			codes = strings.Join(lines, "\n")
+		}
 	}
 	row("Diagnosis codes", codes)
 	if len(r.in.Documents) == 0 {
@@ -303,7 +345,20 @@ func (m *Model) reviewView(w int) string {
 	if m.resend != 0 {
 		row("Sent as", fmt.Sprintf("referral #%d again (it was Not sent: Cobalt never had it)", m.resend))
 	}
-	b.WriteString("\n")
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// reviewFooter is the review's verdict (checking, refused, a duplicate,
+// ready), the answer to the last key, and the keys.
+func (m *Model) reviewFooter(w int, compact bool) string {
+	st, r := m.styles, m.review
+	wrap := lipgloss.NewStyle().Width(w)
+	var b strings.Builder
+	gap := "\n"
+	if compact {
+		gap = ""
+	}
+	b.WriteString(gap)
 	switch {
 	case r.checking:
 		b.WriteString(st.Muted.Render("Checking against the directories…") + "\n")
@@ -330,7 +385,7 @@ func (m *Model) reviewView(w int) string {
 			b.WriteString(wrap.Render(st.Muted.Render("Cobalt's message: "+r.cobalt)) + "\n")
 		}
 	}
-	b.WriteString("\n" + st.Muted.Render(theme.Hint(0, m.reviewKeys()...)))
+	b.WriteString(gap + st.Muted.Render(theme.Hint(0, m.reviewKeys()...)))
 	return b.String()
 }
 

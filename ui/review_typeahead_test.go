@@ -41,8 +41,32 @@ func TestEnterDuringTheChecksSendsWhenTheyPass(t *testing.T) {
 
 	e.fill("outgoing", patient, from, to, "routine", "Follow-up", "E11.9", 0)
 	typeAhead()
-	e.waitView("Possible duplicate", "Not sent: read what the checks found above")
+	e.waitView("Possible duplicate", "Held: it looks like a duplicate")
 	if refs, err := e.desk.Referrals(e.ctx, state.Filter{}); err != nil || len(refs) != 1 {
 		t.Fatalf("the duplicate went out on an early Enter: %d referrals (%v)", len(refs), err)
+	}
+}
+
+// TestReviewVerdictFitsAt80x24: on the smallest window, a long review (two
+// codes with long descriptions, a document, a duplicate warning) keeps its
+// verdict and keys on screen: the rows give way, never the warning.
+func TestReviewVerdictFitsAt80x24(t *testing.T) {
+	e := newEnv(t, 80, 24)
+	e.doc("note.pdf", 100)
+	patient := e.entry(state.Patients, 0)
+	from := e.entry(state.Providers, 1)
+	to := e.entry(state.ReferringProviders, 1)
+	e.fill("outgoing", patient, from, to, "urgent", "Cardiology consultation", "I10 Z87.39", 1)
+	e.d.Press("ctrl+s")
+	e.waitView("Ready to send")
+	e.d.Press("enter")
+	e.waitView("Sent: referral #1")
+	e.fill("outgoing", patient, from, to, "urgent", "Cardiology consultation", "I10 Z87.39", 1)
+	e.d.Press("ctrl+s")
+	e.waitView("Possible duplicate")
+	// The keys show twice: the review's own line in the box, and the help
+	// line under it.
+	if v := e.view(); strings.Count(v, "y send anyway") < 2 || strings.Count(v, "\n") > 23 {
+		t.Fatalf("at 80x24 the review's verdict or keys fell off the box:\n%s", v)
 	}
 }

@@ -186,7 +186,7 @@ func TestFailedReferralReopensFilled(t *testing.T) {
 	e.d.Press("ctrl+s")
 	e.waitView("Possible duplicate") // the failed one is the same patient/provider/reason
 	// The footer names the keys that work there (Enter only repeats the warning).
-	if v := uitest.Plain(e.m.reviewView(400)); !strings.Contains(v, "y send anyway · esc back") || strings.Contains(v, "enter send") {
+	if v := uitest.Plain(e.m.reviewView(400, 0)); !strings.Contains(v, "y send anyway · esc back") || strings.Contains(v, "enter send") {
 		t.Fatalf("duplicate warning's footer:\n%s", v)
 	}
 	e.d.Press("enter")

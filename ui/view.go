@@ -294,7 +294,7 @@ func (m *Model) bodyView(l rootLayout) string {
 		if m.onPane {
 			lbox, rbox = st.Box, st.FocusBox
 		}
-		left := c.left.render(lbox, !m.onPane, m.styleGen, l.left, h, clip(m.formOrReview(l), h-2))
+		left := c.left.render(lbox, !m.onPane, m.styleGen, l.left, h, clip(m.formOrReview(l, h-2), h-2))
 		right := c.right.render(rbox, m.onPane, m.styleGen, l.right, h, clip(m.pane.View(), h-2))
 		return c.joinBoxes(left, right)
 	}
@@ -303,16 +303,16 @@ func (m *Model) bodyView(l rootLayout) string {
 	if m.onPane {
 		content = m.pane.View()
 	} else {
-		content = m.formOrReview(l)
+		content = m.formOrReview(l, h-3)
 	}
 	return tabs + "\n" + c.narrow.render(st.FocusBox, true, m.styleGen, m.width, h-1, clip(content, h-3))
 }
 
 // formOrReview is the left side: the review, or the form's view (drawn
 // again only after a message the form may have seen).
-func (m *Model) formOrReview(l rootLayout) string {
+func (m *Model) formOrReview(l rootLayout, h int) string {
 	if m.screen == screenReview && m.review != nil {
-		return m.reviewView(l.left - 4)
+		return m.reviewView(l.left-4, h)
 	}
 	if m.cache.formDirty {
 		m.cache.form = m.form.View()
