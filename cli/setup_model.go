@@ -47,6 +47,7 @@ func (w *wizard) Init() tea.Cmd { return w.start(w.step) }
 func (w *wizard) start(id stepID) tea.Cmd {
 	w.step = id
 	if id == stepDone {
+		w.form = nil // its completed state must not complete a step again
 		return tea.Quit
 	}
 	w.form = id.def().form(w.st).WithShowHelp(true)
@@ -67,13 +68,17 @@ func (w *wizard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return w, nil
 	case tea.KeyPressMsg:
 		if w.busy && msg.String() == "ctrl+c" {
+			w.busy = false // the check's answer, when it comes, is ignored
 			w.quit = errors.New("setup stopped: nothing was written")
 			return w, tea.Quit
 		}
 	case checkedMsg:
 		return w, w.checked(msg)
 	}
-	if w.busy || w.form == nil {
+	// Once the wizard has ended, the program may still deliver messages
+	// before it stops (a key pressed twice, a resize, a cursor's tick):
+	// the last form, completed, must not run its step again.
+	if w.busy || w.form == nil || w.quit != nil || w.step == stepDone {
 		return w, nil
 	}
 	fm, cmd := w.form.Update(msg)
@@ -93,6 +98,9 @@ func (w *wizard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // completed runs the step's check, or moves on when it has none.
 func (w *wizard) completed() tea.Cmd {
 	def := w.step.def()
+	if def.next == nil { // stepDone: nothing follows
+		return tea.Quit
+	}
 	if def.check == nil {
 		return w.start(def.next(w.st))
 	}
@@ -105,10 +113,10 @@ func (w *wizard) completed() tea.Cmd {
 }
 
 func (w *wizard) checked(msg checkedMsg) tea.Cmd {
-	w.busy = false
-	if msg.step != w.step {
-		return nil
+	if msg.step != w.step || !w.busy || w.quit != nil {
+		return nil // not the answer awaited: the step was left, or setup stopped
 	}
+	w.busy = false
 	if errors.Is(msg.err, errQuit) {
 		w.quit = msg.err
 		return tea.Quit

@@ -294,3 +294,54 @@ func TestSetupSystemdUnitWrittenWithQuotedPaths(t *testing.T) {
 		t.Errorf("the unit carries secrets:\n%s", data)
 	}
 }
+
+// The program may deliver messages after the last step ended and before
+// it stops (a key the clerk pressed twice, a resize, a cursor's tick): they
+// must neither crash the wizard nor run the summary's check again.
+func TestSetupMessagesAfterTheLastStepAreIgnored(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		downs    int
+		finished bool
+	}{{"write", 0, true}, {"quit", 2, false}} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "data")
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			st := &setupState{DataDir: dir, DocumentsDir: t.TempDir(), keysPath: filepath.Join(dir, "authorized_keys"),
+				BaseURL: "https://api.usecobalt.com/v1", SSHAddr: ":23234", WebhookAddr: "127.0.0.1:8080",
+				cur: Credentials{ClientID: "a", ClientSecret: "b", AccessToken: "c"}, webhookSecret: "whsec_unit"}
+			w := newWizard(context.Background(), st)
+			w.step = stepSummary
+			d := newDriver(t, w)
+			d.atStep(stepSummary)
+			for range c.downs {
+				d.key(tea.KeyDown)
+			}
+			d.enter()
+			if !d.quit || d.w.Finished() != c.finished {
+				t.Fatalf("after the summary: quit %v, finished %v; screen:\n%s", d.quit, d.w.Finished(), d.screen())
+			}
+			done, views := len(d.w.done), len(d.views)
+			for _, msg := range []tea.Msg{tea.KeyPressMsg{Code: tea.KeyEnter}, tea.WindowSizeMsg{Width: 80, Height: 24},
+				tea.KeyPressMsg{Code: 'x', Text: "x"}, tea.KeyPressMsg{Code: tea.KeyEnter}} {
+				d.feed(msg)
+				d.settle()
+			}
+			if d.w.Finished() != c.finished || d.w.busy || len(d.w.done) != done {
+				t.Fatalf("late messages changed the wizard: finished %v, busy %v, %d answers (want %d); screen:\n%s",
+					d.w.Finished(), d.w.busy, len(d.w.done), done, d.screen())
+			}
+			for _, v := range d.views[views:] {
+				if strings.Contains(v, "Checking") {
+					t.Fatalf("a late message ran the summary's check again:\n%s", v)
+				}
+			}
+			_, err := os.Stat(filepath.Join(dir, credentialsFile))
+			if written := err == nil; written != c.finished {
+				t.Errorf("credentials file written %v, want %v (err %v)", written, c.finished, err)
+			}
+		})
+	}
+}
