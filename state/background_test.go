@@ -73,6 +73,11 @@ func startRun(t *testing.T, d *Desk, o RunOptions) {
 	t.Cleanup(func() { cancel(); <-done })
 }
 
+// patience is how long a test waits for something that normally takes
+// well under a second: a loaded 2-core CI machine under -race can be 10x
+// slower, and a deadline is only reached when the thing never comes.
+const patience = 20 * time.Second
+
 func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(within)
@@ -158,8 +163,11 @@ func TestOutboxSendsOnceWhenCobaltAnswers(t *testing.T) {
 	}
 }
 
-// Another process's referral reaches this process's subscribers within a
-// second, and its sync reloads this process's indexes.
+// Another process's referral reaches this process's subscribers, and its
+// sync reloads this process's indexes. How fast (the README's "within a
+// second": 200 ms polling on SQLite, NOTIFY on PostgreSQL) is measured by
+// BenchmarkCrossProcessChange; here the deadlines are generous, for a
+// loaded CI machine under -race, and the time taken is logged.
 func TestOtherProcessChangesReachThisOne(t *testing.T) {
 	addr := freeAddr(t)
 	serveAt(t, addr, smallSandbox())
@@ -167,7 +175,8 @@ func TestOtherProcessChangesReachThisOne(t *testing.T) {
 	a := openTest(t, Options{Path: path, Client: clientAt(addr)})
 	b := openTest(t, Options{Path: path, Client: clientAt(addr)})
 	startRun(t, a, RunOptions{SyncEvery: 0}) // a holds the lease: it syncs first
-	eventually(t, 5*time.Second, "a's first sync", func() bool { return a.Index(Patients).Len() > 0 })
+	eventually(t, patience, "a's first sync", func() bool { return a.Index(Patients).Len() > 0 })
+	// b does not run yet: nothing can reload its index but its own follower.
 	if b.Index(Patients).Len() != 0 {
 		t.Fatal("b's index filled without a reload")
 	}
@@ -178,24 +187,25 @@ func TestOtherProcessChangesReachThisOne(t *testing.T) {
 	if _, err := a.Sync(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, time.Second, "b's index reloaded after a's sync", func() bool { return b.Index(Patients).Len() > 0 })
+	synced := time.Now()
+	eventually(t, patience, "b's index reloaded after a's sync", func() bool { return b.Index(Patients).Len() > 0 })
+	t.Logf("b reloaded a's sync %s after it", time.Since(synced).Round(time.Millisecond))
 	asub := a.Subscribe(ctx)
 	start := time.Now()
 	r, err := b.Submit(context.Background(), "bob", sampleInput())
 	if err != nil {
 		t.Fatal(err)
 	}
+	deadline := time.After(patience)
 	for {
 		select {
 		case c := <-asub:
 			if c.Referral.ID == r.ID {
-				if took := time.Since(start); took > time.Second {
-					t.Fatalf("took %s", took)
-				}
+				t.Logf("a heard of b's referral %s after Submit began", time.Since(start).Round(time.Millisecond))
 				return
 			}
-		case <-time.After(time.Second):
-			t.Fatal("a did not hear of b's referral within 1s")
+		case <-deadline:
+			t.Fatalf("a did not hear of b's referral within %s", patience)
 		}
 	}
 }
