@@ -99,10 +99,10 @@ func (r *feedRig) begin(ref int64) *sql.Tx {
 }
 
 // probe commits entries for ref until one arrives: the follower is
-// following from then on.
+// following from then on, and has read past every entry committed before.
 func (r *feedRig) probe(ref int64) {
 	r.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(patience)
 	for time.Now().Before(deadline) {
 		r.record(ref)
 		select {
@@ -168,7 +168,7 @@ func TestPGFeedOutOfOrderCommits(t *testing.T) {
 
 	a := r.begin(1) // takes the lower id…
 	r.record(2)     // …which commits after this one
-	r.waitFor([]int64{2}, 5*time.Second)
+	r.waitFor([]int64{2}, patience)
 	rolled := r.begin(3)
 	r.record(4)
 	if err := rolled.Rollback(); err != nil {
@@ -191,8 +191,8 @@ func TestPGFeedOutOfOrderCommits(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.record(6)
-	r.waitFor([]int64{1, 2, 4, 6}, 5*time.Second)
-	time.Sleep(300 * time.Millisecond) // a few more rounds: nothing else comes
+	r.waitFor([]int64{1, 2, 4, 6}, patience)
+	r.probe(-2) // the follower read past them all: nothing else comes
 	r.once([]int64{1, 2, 4, 6})
 }
 
@@ -225,8 +225,8 @@ func TestPGFeedConcurrentWriters(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	r.waitFor(want, 10*time.Second)
-	time.Sleep(300 * time.Millisecond)
+	r.waitFor(want, patience)
+	r.probe(-2) // the follower read past them all: nothing else comes
 	r.once(want)
 	r.mu.Lock()
 	gaps := len(r.seqs)
@@ -244,7 +244,7 @@ func TestPGFeedReconnects(t *testing.T) {
 		r.record(int64(i))
 		want = append(want, int64(i))
 	}
-	r.waitFor(want, 5*time.Second)
+	r.waitFor(want, patience)
 	old := r.f.pid.Load()
 	held := r.begin(100) // holds an id across the reconnect
 	var ok bool
@@ -259,14 +259,14 @@ func TestPGFeedReconnects(t *testing.T) {
 		t.Fatal(err)
 	}
 	want = append(want, 100)
-	r.waitFor(want, 10*time.Second)
+	r.waitFor(want, patience)
 	if now := r.f.pid.Load(); now == old {
 		t.Errorf("the listening connection is still backend %d: it never reconnected", now)
 	}
 	r.record(200) // and it listens again
 	want = append(want, 200)
-	r.waitFor(want, 5*time.Second)
-	time.Sleep(300 * time.Millisecond)
+	r.waitFor(want, patience)
+	r.probe(-2) // the follower read past them all: nothing else comes
 	r.once(want)
 }
 

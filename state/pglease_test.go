@@ -2,6 +2,8 @@ package state
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -80,14 +82,14 @@ func TestPGLeaseTakeover(t *testing.T) {
 		return time.Since(start)
 	}
 	holder, other := a, b
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(patience)
 	for !a.running.Load() && !b.running.Load() && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	if b.running.Load() {
 		holder, other = b, a
 	}
-	waitRunning(holder, other, time.Second)
+	waitRunning(holder, other, patience)
 	var who string
 	if err := db.QueryRowContext(ctx, "SELECT holder FROM leases WHERE name = $1", LeaseCobalt).Scan(&who); err != nil || who != holder.d.origin {
 		t.Errorf("leases row names %q (%v), want %q", who, err, holder.d.origin)
@@ -99,20 +101,28 @@ func TestPGLeaseTakeover(t *testing.T) {
 	if err := db.QueryRowContext(ctx, "SELECT pg_terminate_backend($1)", int64(pid)).Scan(&ok); err != nil || !ok {
 		t.Fatalf("pg_terminate_backend(%d): %v %v", pid, ok, err)
 	}
-	took := waitRunning(other, holder, 10*time.Second)
+	took := waitRunning(other, holder, patience)
 	t.Logf("taken over %s after the holder's connection was killed (TTL %s, renewal %s)", took.Round(time.Millisecond), ttl, ttl/3)
-	if took > ttl+ttl/3+time.Second {
-		t.Errorf("takeover took %s, want within the TTL %s and a renewal", took, ttl)
+	// About the TTL and a renewal (2 s); the bound leaves room for a loaded
+	// machine under -race, and still fails a takeover that waits for
+	// something else than the holder's time running out.
+	if took > 4*ttl {
+		t.Errorf("takeover took %s, want about the TTL %s and a renewal", took, ttl)
 	}
 	// The first keeps trying; it must not take the lease back meanwhile.
 	time.Sleep(ttl)
 	waitRunning(other, holder, 0)
 
-	// A clean stop releases it: the first takes it back within a renewal.
+	// A clean stop releases it: the row goes at once (the first need not
+	// wait for it to expire), and the first takes it back at its next try.
 	other.stop()
-	back := waitRunning(holder, other, 3*time.Second)
-	t.Logf("taken back %s after a clean release", back.Round(time.Millisecond))
-	if back > ttl/3+time.Second {
-		t.Errorf("after a release the lease was taken in %s, want within a renewal (%s)", back, ttl/3)
+	who = ""
+	if err := db.QueryRowContext(ctx, "SELECT holder FROM leases WHERE name = $1", LeaseCobalt).Scan(&who); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		t.Fatal(err)
 	}
+	if who == other.d.origin {
+		t.Errorf("the leases row still names %q after its clean stop", who)
+	}
+	back := waitRunning(holder, other, patience)
+	t.Logf("taken back %s after a clean release (renewal %s)", back.Round(time.Millisecond), ttl/3)
 }
