@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"refdesk/internal/testkit"
 	"refdesk/state"
 )
 
@@ -32,7 +33,7 @@ func TestBackupRestoreDrill(t *testing.T) {
 	alice.WaitText(step, "Sent: referral #2")
 	bob := openDesk(t, srv, "bob", c.desk2, 140, 45)
 	typeReason(bob, "Knee pain since March, MRI")
-	time.Sleep(1500 * time.Millisecond) // the draft is saved after a pause in typing
+	waitDraft(t, state.Options{Path: filepath.Join(c.data, "sandbox.db")}, "front-desk-2", "Knee pain since March, MRI")
 
 	backup := filepath.Join(t.TempDir(), "refdesk-before.db")
 	cmd := exec.Command(refdeskBin, "backup", "--sandbox", backup)
@@ -125,4 +126,33 @@ func listReferrals(t *testing.T, path string) []state.Referral {
 		t.Fatal(err)
 	}
 	return rs
+}
+
+// waitDraft waits until desk's draft in the store opt names holds reason:
+// the form saves it 0.6 s after typing pauses, later on a loaded machine,
+// and a test that then kills or copies the server must not outrun it.
+func waitDraft(t testing.TB, opt state.Options, desk, reason string) {
+	t.Helper()
+	opt.ReadOnly = true
+	var last string
+	if !testkit.Poll(30*time.Second, 100*time.Millisecond, func() bool {
+		d, err := state.Open(context.Background(), opt)
+		if err != nil {
+			last = err.Error()
+			return false
+		}
+		defer d.Close()
+		in, _, ok, err := d.LoadDraft(context.Background(), desk)
+		switch {
+		case err != nil:
+			last = err.Error()
+		case !ok:
+			last = "no draft"
+		default:
+			last = "a draft without the reason typed"
+		}
+		return err == nil && ok && strings.Contains(in.Reason, reason)
+	}) {
+		t.Fatalf("%s's draft was not saved within 30 s (%s)", desk, last)
+	}
 }

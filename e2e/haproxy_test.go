@@ -101,7 +101,7 @@ func TestTwoNodesBehindHAProxy(t *testing.T) {
 	t.Logf("the desk came through the balancer to node %s; it is killed", map[bool]string{true: "A", false: "B"}[on == rig.a])
 	half := twoNodeForm(name, 1)
 	fillForm(d, half)
-	time.Sleep(1500 * time.Millisecond) // the draft is saved 0.6 s after typing pauses
+	waitDraft(t, rig.store(), name, half.Reason[0]) // saved 0.6 s after typing pauses
 	if err := on.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestTwoNodesBehindHAProxy(t *testing.T) {
 	})
 	// Both webhooks reached a node through the balancer, the second after
 	// the kill (a referral's single event: created or failed).
-	if !testkit.Poll(10*time.Second, 100*time.Millisecond, func() bool { return rig.tap.answeredCount() >= 2 }) {
+	if !testkit.Poll(30*time.Second, 100*time.Millisecond, func() bool { return rig.tap.answeredCount() >= 2 }) {
 		t.Errorf("the nodes behind the balancer accepted %d webhooks, want 2\nhaproxy:\n%s", rig.tap.answeredCount(), hpOut.String())
 	}
 	if strings.Contains(hpOut.String(), "[ALERT]") {
@@ -137,7 +137,7 @@ func TestTwoNodesBehindHAProxy(t *testing.T) {
 func (rig *twoNodes) nodeWithSession(t *testing.T) (on, other *server) {
 	t.Helper()
 	var a, b int
-	testkit.Poll(5*time.Second, 50*time.Millisecond, func() bool {
+	testkit.Poll(20*time.Second, 50*time.Millisecond, func() bool {
 		a, b = sessions(rig.a), sessions(rig.b)
 		return a+b == 1
 	})

@@ -295,6 +295,11 @@ func startTwoNodes(t *testing.T) *twoNodes {
 	return rig
 }
 
+// store is the nodes' store, for a test to read.
+func (r *twoNodes) store() state.Options {
+	return state.Options{Path: filepath.Join(r.dataB, "refdesk.db"), DatabaseURL: r.database}
+}
+
 // synced reports whether a node's /healthz shows every directory synced.
 func synced(s *server) bool {
 	resp, err := http.Get("http://" + s.webhookAddr + "/healthz")

@@ -105,7 +105,7 @@ func TestTwoNodes(t *testing.T) {
 			// saved after a pause in typing.
 			half := twoNodeForm(name, perDesk/2)
 			fillForm(d, half)
-			time.Sleep(2500 * time.Millisecond)
+			waitDraft(t, rig.store(), name, half.Reason[0])
 			readyToKill <- name
 			select {
 			case <-killed:
@@ -200,7 +200,7 @@ func TestTwoNodes(t *testing.T) {
 	final := map[string]string{"completed": "COMPLETED ✓", "failed": "FAILED ✗", "unknown": "UNKNOWN ?", "not_sent": "NOT SENT ✗"}
 	for name, l := range watchers {
 		var missing []string
-		testkit.Poll(10*time.Second, 200*time.Millisecond, func() bool {
+		testkit.Poll(30*time.Second, 200*time.Millisecond, func() bool {
 			missing = missing[:0]
 			for _, r := range rows {
 				if _, ok := l.sawStatus(r.ID, final[r.Status]); !ok {
