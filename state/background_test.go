@@ -95,7 +95,7 @@ func TestRunFirstSyncWaitsForCobalt(t *testing.T) {
 	addr := freeAddr(t)
 	d := openTest(t, Options{Client: clientAt(addr)})
 	startRun(t, d, fastRun)
-	eventually(t, 5*time.Second, "the sync status says Cobalt is unreachable", func() bool {
+	eventually(t, patience, "the sync status says Cobalt is unreachable", func() bool {
 		st := d.SyncStatus()
 		return strings.HasPrefix(st.Error, "Cobalt unreachable: ") && !st.NextTry.IsZero()
 	})
@@ -103,7 +103,7 @@ func TestRunFirstSyncWaitsForCobalt(t *testing.T) {
 		t.Errorf("CobaltReachable = %v, %v; want false, true", ok, known)
 	}
 	serveAt(t, addr, smallSandbox())
-	eventually(t, 5*time.Second, "the first sync completes", func() bool {
+	eventually(t, patience, "the first sync completes", func() bool {
 		return !d.SyncedAt(Patients).IsZero() && d.SyncStatus().Error == "" && d.Index(Patients).Len() > 0
 	})
 }
@@ -117,7 +117,7 @@ func TestRunCredentialsRefusedRetriedSlowly(t *testing.T) {
 	o := fastRun
 	o.AuthRetry = time.Hour
 	startRun(t, d, o)
-	eventually(t, 5*time.Second, "the status says the credentials were refused", func() bool {
+	eventually(t, patience, "the status says the credentials were refused", func() bool {
 		st := d.SyncStatus()
 		return st.Auth && strings.Contains(st.Error, "refused the credentials") && time.Until(st.NextTry) > 50*time.Minute
 	})
@@ -153,7 +153,7 @@ func TestOutboxSendsOnceWhenCobaltAnswers(t *testing.T) {
 		t.Fatalf("sent while Cobalt was down: %s", got.Status)
 	}
 	serveAt(t, addr, sb)
-	got := waitFor(t, a, r.ID, 10*time.Second, func(r Referral) bool { return r.ReferralID != "" })
+	got := waitFor(t, a, r.ID, patience, func(r Referral) bool { return r.ReferralID != "" })
 	if got.Status == NotSent || got.Status == Failed {
 		t.Fatalf("status %s", got.Status)
 	}
@@ -226,7 +226,7 @@ func TestLeaseMovesWhenHolderDies(t *testing.T) {
 	if h := b.LeaseHolder(ctx, LeaseCobalt); h != a.Origin() {
 		t.Fatalf("holder %q right after a died, want a's %q", h, a.Origin())
 	}
-	eventually(t, 10*time.Second, "b takes the lease", func() bool { return b.LeaseHolder(ctx, LeaseCobalt) == b.Origin() })
+	eventually(t, patience, "b takes the lease", func() bool { return b.LeaseHolder(ctx, LeaseCobalt) == b.Origin() })
 	if took := time.Since(died); took < 4*time.Second {
 		t.Errorf("taken after %s: before a's lease expired", took)
 	}

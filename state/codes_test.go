@@ -5,7 +5,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
 	"refdesk/api/sandbox"
 )
@@ -47,7 +46,7 @@ func TestSubmitChecksCodes(t *testing.T) {
 	if got := strings.Join(r.DiagnosisCodes, ","); got != "I10,Z87.39,F64.A,I42.01" {
 		t.Errorf("stored codes %s, want canonical without repeats", got)
 	}
-	r = waitFor(t, e.d, r.ID, 5*time.Second, terminal)
+	r = waitFor(t, e.d, r.ID, patience, terminal)
 	if r.Status != Completed {
 		t.Errorf("FY2027 codes: %s %s", r.Status, r.FailureReason)
 	}
@@ -71,7 +70,7 @@ func TestSandboxFailsUnknownCode(t *testing.T) {
 		if err != nil || r.Status != Processing {
 			t.Fatalf("%s: the sandbox should queue it: %v %+v", code, err, r)
 		}
-		r = waitFor(t, e.d, id, 5*time.Second, terminal)
+		r = waitFor(t, e.d, id, patience, terminal)
 		if r.Status != Failed || r.FailureReason != want {
 			t.Errorf("%s: %s %q\nwant Failed %q", code, r.Status, r.FailureReason, want)
 		}

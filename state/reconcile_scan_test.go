@@ -98,7 +98,7 @@ func TestSandboxMatchAppliesOnlyItsOwnEvent(t *testing.T) {
 	others(noise)
 	pages.Store(0)
 	reconcile(t, e.d)
-	r := waitFor(t, e.d, id, 10*time.Second, terminal)
+	r := waitFor(t, e.d, id, patience, terminal)
 	if r.ReferralID != resp.ReferralID || !strings.Contains(lastCause(t, e.d, id), "(poll)") {
 		t.Errorf("settled %s with id %q (want %q) by %q", r.Status, r.ReferralID, resp.ReferralID, lastCause(t, e.d, id))
 	}
@@ -131,7 +131,7 @@ func TestSandboxMatchSettledByListStatus(t *testing.T) {
 			id, resp := postLost(t, e, sampleInput(), fast(3*time.Second))
 			waitJobs(t, e.sb, 1)
 			reconcile(t, e.d)
-			r := waitFor(t, e.d, id, 5*time.Second, terminal)
+			r := waitFor(t, e.d, id, patience, terminal)
 			_, ts := mustGet(t, e.d, id)
 			want := []Status{Draft, Submitting, Unknown, Processing, tc.want}
 			if r.Status != tc.want || r.ReferralID != resp.ReferralID || r.FailureReason != tc.reason ||
@@ -193,7 +193,7 @@ func TestSandboxResetMidPostIsUnknownThenNotSent(t *testing.T) {
 		t.Fatalf("after the reset: %s %q", r.Status, r.FailureReason)
 	}
 	reconcile(t, e.d)
-	r = waitFor(t, e.d, r.ID, 5*time.Second, statusIs(NotSent))
+	r = waitFor(t, e.d, r.ID, patience, statusIs(NotSent))
 	if r.Attention != AttentionNotFound || e.sb.Stats().Referrals != 0 {
 		t.Errorf("attention %q, sandbox referrals %d", r.Attention, e.sb.Stats().Referrals)
 	}

@@ -44,7 +44,7 @@ func TestSandboxDroppedWebhookCompletedByReconciler(t *testing.T) {
 		ids = append(ids, r.ID)
 	}
 	for _, id := range ids {
-		r := waitFor(t, e.d, id, 10*time.Second, terminal)
+		r := waitFor(t, e.d, id, patience, terminal)
 		if c := lastCause(t, e.d, id); !strings.Contains(c, "(poll)") {
 			t.Errorf("referral %d ended %s by %q, not by polling", id, r.Status, c)
 		}
@@ -66,7 +66,7 @@ func TestSandboxCrashBeforePostBecomesNotSent(t *testing.T) {
 		t.Fatalf("after restart: %s", r.Status)
 	}
 	reconcile(t, e.d)
-	r := waitFor(t, e.d, id, 5*time.Second, statusIs(NotSent))
+	r := waitFor(t, e.d, id, patience, statusIs(NotSent))
 	if r.Attention != AttentionNotFound || e.sb.Stats().Referrals != 0 {
 		t.Errorf("attention %q, sandbox referrals %d", r.Attention, e.sb.Stats().Referrals)
 	}
@@ -79,7 +79,7 @@ func TestSandboxCrashAfterPostIsFoundAndCompleted(t *testing.T) {
 	e := newEnv(t, envOpts{desk: fast(10 * time.Second), sandbox: sandbox.Options{Faults: sandbox.Faults{DropWebhooks: 1}}})
 	id, resp := postLost(t, e, sampleInput(), fast(10*time.Second)) // the answer is never recorded
 	reconcile(t, e.d)
-	r := waitFor(t, e.d, id, 10*time.Second, terminal)
+	r := waitFor(t, e.d, id, patience, terminal)
 	_, ts := mustGet(t, e.d, id)
 	want := []Status{Draft, Submitting, Unknown, Processing, Completed}
 	if r.Status != Completed || r.ReferralID != resp.ReferralID || !samePath(path(ts), want) {
@@ -116,7 +116,7 @@ func TestSandboxTimeoutIsUnknownThenReconciled(t *testing.T) {
 		t.Errorf("%d events waiting, want 1", n)
 	}
 	reconcile(t, e.d)
-	r = waitFor(t, e.d, r.ID, 10*time.Second, terminal)
+	r = waitFor(t, e.d, r.ID, patience, terminal)
 	if r.Status != Completed || r.ReferralID == "" || r.FailureReason != "" {
 		t.Errorf("after reconciling: %+v", r)
 	}
@@ -132,7 +132,7 @@ func TestReconcilerGivesUpWithAttention(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r = waitFor(t, e.d, r.ID, 5*time.Second, func(r Referral) bool { return r.Attention != "" })
+	r = waitFor(t, e.d, r.ID, patience, func(r Referral) bool { return r.Attention != "" })
 	if r.Status != Processing || r.Attention != AttentionNoAnswer {
 		t.Fatalf("after the horizon: %s %q", r.Status, r.Attention)
 	}
@@ -168,7 +168,7 @@ func TestSandboxUnknownStaysUnknownWhenCobaltIsDown(t *testing.T) {
 	e.open(t, fast(400*time.Millisecond))
 	e.sb.SetFaults(sandbox.Faults{ErrorRate: 1})
 	reconcile(t, e.d)
-	r := waitFor(t, e.d, id, 5*time.Second, func(r Referral) bool { return r.Attention != "" })
+	r := waitFor(t, e.d, id, patience, func(r Referral) bool { return r.Attention != "" })
 	if r.Status != Unknown || r.Attention != AttentionNoAnswer {
 		t.Errorf("status %s attention %q", r.Status, r.Attention)
 	}

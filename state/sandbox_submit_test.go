@@ -37,7 +37,7 @@ func TestSandboxSubmitCompletesWithDocuments(t *testing.T) {
 	if r.Status != Processing || r.ReferralID == "" || r.JobID == "" || r.Sender != "amy" {
 		t.Fatalf("after Submit: %+v", r)
 	}
-	r = waitFor(t, e.d, r.ID, 5*time.Second, terminal)
+	r = waitFor(t, e.d, r.ID, patience, terminal)
 	if r.Status != Completed || r.EHRID == "" || r.DocumentsAttached == nil || *r.DocumentsAttached != 1 || *r.DocumentsFailed != 1 {
 		t.Errorf("completed referral: status %s ehr %q attached %v failed %v", r.Status, r.EHRID, r.DocumentsAttached, r.DocumentsFailed)
 	}
@@ -140,7 +140,7 @@ func TestSandboxDuplicateAndReorderedWebhooks(t *testing.T) {
 	}
 	done := map[Status]int{}
 	for _, id := range ids {
-		r := waitFor(t, e.d, id, 10*time.Second, terminal)
+		r := waitFor(t, e.d, id, patience, terminal)
 		done[r.Status]++
 		_, ts := mustGet(t, e.d, id)
 		if len(ts) != 3 || r.Attention != "" {
@@ -207,7 +207,7 @@ func TestSandboxServerErrorIsNotSentThenResent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r = waitFor(t, e.d, r.ID, 5*time.Second, terminal)
+	r = waitFor(t, e.d, r.ID, patience, terminal)
 	_, ts := mustGet(t, e.d, r.ID)
 	want := []Status{Draft, Submitting, NotSent, Submitting, Processing, Completed}
 	if r.Status != Completed || r.FailureReason != "" || !samePath(path(ts), want) {
@@ -243,7 +243,7 @@ func TestSandboxResendWithCorrections(t *testing.T) {
 	if _, err := e.d.ResendWith(ctx, "bob", r.ID, fixed); err != nil {
 		t.Fatal(err)
 	}
-	got := waitFor(t, e.d, r.ID, 5*time.Second, terminal)
+	got := waitFor(t, e.d, r.ID, patience, terminal)
 	if got.Status != Completed || got.Reason != fixed.Reason || got.Priority != api.PriorityUrgent {
 		t.Errorf("after the corrected resend: %s reason %q priority %q", got.Status, got.Reason, got.Priority)
 	}

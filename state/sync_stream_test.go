@@ -106,7 +106,7 @@ func TestSyncDuplicateKeys(t *testing.T) {
 // process and another one can both write.
 func TestSyncDownloadHoldsNoStoreLock(t *testing.T) {
 	gate := make(chan struct{})
-	var hold atomic.Bool
+	var hold, flushed atomic.Bool
 	wrap := func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if !hold.Load() || r.URL.Path != "/v1/referring-providers" {
@@ -119,6 +119,7 @@ func TestSyncDownloadHoldsNoStoreLock(t *testing.T) {
 				fmt.Fprintf(w, `{"ehr_id":"%d","name":"N%d"},`, i, i)
 			}
 			w.(http.Flusher).Flush()
+			flushed.Store(true)
 			<-gate
 			fmt.Fprint(w, `{"ehr_id":"last"}]}`)
 		})
@@ -133,7 +134,10 @@ func TestSyncDownloadHoldsNoStoreLock(t *testing.T) {
 		}
 		done <- err
 	}()
-	time.Sleep(300 * time.Millisecond) // the batches are written meanwhile
+	// The download is held mid-list once the batches are sent; the sync
+	// stages them meanwhile (no signal of it from outside: a short pause).
+	eventually(t, patience, "the list's first batches sent", flushed.Load)
+	time.Sleep(300 * time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err := e.d.st.write(ctx, func(tx *sql.Tx) error {
