@@ -66,6 +66,15 @@ func (d *driver) settle() {
 		case msg := <-d.msgs:
 			d.feed(msg)
 		case <-time.After(150 * time.Millisecond):
+			// A process paused by a loaded machine wakes with both the
+			// timer and a message ready, and select picks either: the
+			// message goes first.
+			select {
+			case msg := <-d.msgs:
+				d.feed(msg)
+				continue
+			default:
+			}
 			if !d.w.busy {
 				return
 			}
