@@ -254,24 +254,18 @@ func (s *store) jsonField(col, name string) string {
 	return "CASE WHEN json_valid(" + col + ") THEN json_extract(" + col + ", '$." + name + "') END"
 }
 
-// rawPgx runs fn with the pgx connection under c (PostgreSQL only), for
-// what database/sql has no words for (LISTEN, WaitForNotification). Queries
-// sent through it are not rebound: write $1, $2….
-func rawPgx(c *sql.Conn, fn func(*pgx.Conn) error) error {
-	return c.Raw(func(dc any) error {
-		pc, ok := dc.(*pgConn)
-		if !ok {
-			return fmt.Errorf("state: not a PostgreSQL connection (%T)", dc)
-		}
-		return fn(pc.Conn.Conn())
-	})
-}
-
 // claimRow ends a SELECT that claims the row it reads for the transaction
 // (the outbox taking a referral to send). On PostgreSQL, FOR UPDATE SKIP
 // LOCKED: a row another node is claiming right now is skipped, not waited
 // for, so the two never both send it, and neither stalls or aborts on the
 // other. SQLite's single writer already runs claims one at a time.
+func (s *store) claimRow() string {
+	if s.pg {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
 // relaxCommit lets the transaction tx commit without waiting for the disk
 // flush, on PostgreSQL (SQLite's writes keep the file's durability, WAL with
 // synchronous=NORMAL, whatever this says). Only for what refdesk can learn
@@ -285,11 +279,4 @@ func (s *store) relaxCommit(ctx context.Context, tx *sql.Tx) error {
 	}
 	_, err := tx.ExecContext(ctx, "SET LOCAL synchronous_commit = off")
 	return err
-}
-
-func (s *store) claimRow() string {
-	if s.pg {
-		return " FOR UPDATE SKIP LOCKED"
-	}
-	return ""
 }

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"refdesk/internal/testkit"
@@ -151,38 +150,6 @@ func TestOpenBadDatabaseURL(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "secret") {
 			t.Errorf("Open(%q): %v, want %q and no password", url, err, want)
 		}
-	}
-}
-
-// rawPgx reaches the pgx connection under a pooled one (LISTEN/NOTIFY).
-func TestRawPgxListens(t *testing.T) {
-	if !onPostgres() {
-		t.Skip("PostgreSQL only: runs in the PostgreSQL run of this suite")
-	}
-	ctx := context.Background()
-	d := openTest(t, Options{})
-	c, err := d.st.w.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	err = rawPgx(c, func(pc *pgx.Conn) error {
-		if _, err := pc.Exec(ctx, "LISTEN refdesk_test"); err != nil {
-			return err
-		}
-		if _, err := d.st.w.ExecContext(ctx, "SELECT pg_notify('refdesk_test', ?)", "42"); err != nil {
-			return err
-		}
-		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		n, err := pc.WaitForNotification(wctx)
-		if err == nil && n.Payload != "42" {
-			err = fmt.Errorf("payload %q", n.Payload)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 }
 
