@@ -338,7 +338,7 @@ func (m *Model) reviewBody(w int, compact bool) string {
 		if i == 0 {
 			label = "Documents"
 		}
-		row(label, theme.Clean(d.Name)+"  "+api.HumanBytes(d.Size))
+		row(label, d.Filename()+"  "+api.HumanBytes(d.Size))
 	}
 	size := form.BodySize(r.in)
 	row("Request size", api.HumanBytes(size)+" of "+api.HumanBytes(api.MaxRequestBytes))

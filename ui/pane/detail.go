@@ -50,7 +50,7 @@ func (m Model) detailView() string {
 	field("Diagnosis codes", m.codesText(r.DiagnosisCodes))
 	var docs []string
 	for _, d := range r.Documents {
-		docs = append(docs, theme.Clean(d.Name))
+		docs = append(docs, d.Filename())
 	}
 	field("Documents", strings.Join(docs, ", "))
 	field("Sent by", theme.Clean(r.Sender))
