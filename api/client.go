@@ -72,6 +72,12 @@ func New(cfg Config) *Client {
 	return c
 }
 
+// CloseIdleConnections drops the connections kept alive for reuse, so the
+// next request dials afresh (after Cobalt's address changed or went away, a
+// kept connection reset mid-request reads as an unknown outcome, not as
+// "never sent").
+func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
+
 // BaseURL is the API root the client calls (no trailing slash).
 func (c *Client) BaseURL() string { return c.base }
 
