@@ -191,7 +191,7 @@ func (d *Desk) applyPending(ctx context.Context, tx *sql.Tx, ref int64, referral
 		if err != nil {
 			return err
 		}
-		if _, err := d.applyStored(ctx, tx, ref, p.id, p.typ, data, p.source); err != nil {
+		if err := d.applyStored(ctx, tx, ref, p.id, p.typ, data, p.source); err != nil {
 			return err
 		}
 	}
@@ -199,17 +199,19 @@ func (d *Desk) applyPending(ctx context.Context, tx *sql.Tx, ref int64, referral
 }
 
 // applyStored applies stored event eventID to referral ref and marks the
-// event applied with what it did, which it returns ("" when the event must
-// wait: the referral cannot take it yet).
-func (d *Desk) applyStored(ctx context.Context, tx *sql.Tx, ref int64, eventID, typ string, data api.ReferralEventData, source string) (string, error) {
+// event applied with what it did.
+func (d *Desk) applyStored(ctx context.Context, tx *sql.Tx, ref int64, eventID, typ string, data api.ReferralEventData, source string) error {
 	cur := referralNow{id: ref}
 	if err := tx.QueryRowContext(ctx, "SELECT status, ehr_id, failure_reason FROM referrals WHERE id = ?", ref).Scan(&cur.status, &cur.ehrID, &cur.reason); err != nil {
-		return "", err
+		return err
 	}
-	return d.applyStoredTo(ctx, tx, cur, eventID, typ, data, source)
+	_, err := d.applyStoredTo(ctx, tx, cur, eventID, typ, data, source)
+	return err
 }
 
-// applyStoredTo is applyStored for a referral tx has just read as cur.
+// applyStoredTo is applyStored for a referral tx has just read as cur; it
+// returns what it did ("" when the event must wait: the referral cannot
+// take it yet).
 func (d *Desk) applyStoredTo(ctx context.Context, tx *sql.Tx, cur referralNow, eventID, typ string, data api.ReferralEventData, source string) (string, error) {
 	ref, status, ehrID, reason := cur.id, cur.status, cur.ehrID, cur.reason
 	cause := typ + " (" + source + ")"
