@@ -201,8 +201,8 @@ func (d *Desk) applyPending(ctx context.Context, tx *sql.Tx, ref int64, referral
 // applyStored applies stored event eventID to referral ref and marks the
 // event applied with what it did.
 func (d *Desk) applyStored(ctx context.Context, tx *sql.Tx, ref int64, eventID, typ string, data api.ReferralEventData, source string) error {
-	cur := referralNow{id: ref}
-	if err := tx.QueryRowContext(ctx, "SELECT status, ehr_id, failure_reason FROM referrals WHERE id = ?", ref).Scan(&cur.status, &cur.ehrID, &cur.reason); err != nil {
+	var cur referralNow
+	if err := tx.QueryRowContext(ctx, referralNowCols+"id = ?", ref).Scan(&cur.id, &cur.status, &cur.ehrID, &cur.reason); err != nil {
 		return err
 	}
 	_, err := d.applyStoredTo(ctx, tx, cur, eventID, typ, data, source)
