@@ -28,8 +28,7 @@ const (
 // answer (or the reconciler's match). Event types other than
 // referral.created / referral.failed are ignored.
 func (d *Desk) ApplyEvent(ctx context.Context, ev api.Event) error {
-	_, err := d.applyEventDup(ctx, ev, sourceWebhook)
-	return err
+	return d.applyEvent(ctx, ev, sourceWebhook)
 }
 
 // ApplyWebhook is ApplyEvent that also reports whether the event had been
@@ -38,6 +37,7 @@ func (d *Desk) ApplyWebhook(ctx context.Context, ev api.Event) (duplicate bool, 
 	return d.applyEventDup(ctx, ev, sourceWebhook)
 }
 
+// applyEvent is applyEventDup without the duplicate flag.
 func (d *Desk) applyEvent(ctx context.Context, ev api.Event, source string) error {
 	_, err := d.applyEventDup(ctx, ev, source)
 	return err
