@@ -67,7 +67,7 @@ func (d *Desk) settle(ctx context.Context, user string, id int64, to Status, cau
 // the EHR (Completed), Processing not found (Not sent).
 func (d *Desk) settleTransition(ctx context.Context, tx *sql.Tx, from Status, id int64, to Status, cause string, u update) error {
 	if from.CanBecome(to) {
-		return d.transition(ctx, tx, id, to, cause, u)
+		return d.transitionFrom(ctx, tx, id, from, to, cause, u)
 	}
 	allowed := (to == Completed && (from == NotSent || from == Processing)) || (to == NotSent && from == Processing)
 	if !allowed {
@@ -77,9 +77,5 @@ func (d *Desk) settleTransition(ctx context.Context, tx *sql.Tx, from Status, id
 	if err := d.recordTransition(ctx, tx, id, now, from, to, cause); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx,
-		"UPDATE referrals SET status = ?, status_since = ?, updated_at = ? WHERE id = ?", to, now, now, id); err != nil {
-		return err
-	}
-	return d.amend(ctx, tx, id, u)
+	return d.setFields(ctx, tx, id, now, u, "status = ?, status_since = ?", to, now)
 }
