@@ -111,7 +111,7 @@ func (d *Desk) sendWaiting(ctx context.Context) (sent bool, err error) {
 				claimed = false // a person or another process got there first
 				return nil
 			}
-			if err := d.transition(ctx, tx, id, Submitting, CauseOutbox, update{failureReason: strp(""), attention: strp("")}); err != nil {
+			if err := d.transitionFrom(ctx, tx, id, cur, Submitting, CauseOutbox, update{failureReason: strp(""), attention: strp("")}); err != nil {
 				return err
 			}
 			return audit(ctx, tx, d.now(), "refdesk", "outbox", fmt.Sprintf("referral %d", id))
