@@ -63,7 +63,7 @@ func (d *Desk) markAbandoned(ctx context.Context, limit time.Duration) (int, err
 			if st != Submitting || since >= before {
 				continue
 			}
-			if err := d.transition(ctx, tx, id, Unknown, CauseAbandoned, update{}); err != nil {
+			if err := d.transitionFrom(ctx, tx, id, st, Unknown, CauseAbandoned, update{}); err != nil {
 				return err
 			}
 			moved = append(moved, id)
