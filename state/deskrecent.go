@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"sync"
 
 	"refdesk/api"
@@ -155,7 +156,7 @@ func (d *Desk) storedChoices(ctx context.Context, user string) (map[Directory][]
 		}
 		for _, ch := range choicesOf(in) {
 			l := lists[ch.dir]
-			if len(l) >= deskRecent || contains(l, ch.key) {
+			if len(l) >= deskRecent || slices.Contains(l, ch.key) {
 				continue
 			}
 			lists[ch.dir] = append(l, ch.key)
@@ -165,15 +166,6 @@ func (d *Desk) storedChoices(ctx context.Context, user string) (map[Directory][]
 		}
 	}
 	return lists, rows.Err()
-}
-
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // DeskIndex is a directory's index as one desk's pickers search it: its
