@@ -50,7 +50,6 @@ func (d *Desk) markAbandoned(ctx context.Context, limit time.Duration) (int, err
 	}
 	var moved []int64
 	err = d.writeAndPublish(ctx, &moved, func(tx *sql.Tx) error {
-		moved = moved[:0]
 		for _, id := range ids {
 			// Re-read inside the transaction: the sender may have recorded
 			// its answer since the list was read.
