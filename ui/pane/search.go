@@ -49,9 +49,9 @@ func wordMatches(r state.Referral, name, w string) bool {
 		return false // "#12" is a referral number only
 	}
 	lw := strings.ToLower(w)
-	return strings.Contains(name, lw) || strings.Contains(strings.ToLower(r.PatientMRN), strings.ToLower(w)) ||
-		(r.ReferralID != "" && strings.Contains(strings.ToLower(r.ReferralID), strings.ToLower(w))) ||
-		(r.EHRID != "" && strings.Contains(strings.ToLower(r.EHRID), strings.ToLower(w)))
+	return strings.Contains(name, lw) || strings.Contains(strings.ToLower(r.PatientMRN), lw) ||
+		(r.ReferralID != "" && strings.Contains(strings.ToLower(r.ReferralID), lw)) ||
+		(r.EHRID != "" && strings.Contains(strings.ToLower(r.EHRID), lw))
 }
 
 // findKey is a key while the search takes the keys.
