@@ -160,20 +160,20 @@ func (m *Model) reviewKey(k tea.KeyPressMsg) tea.Cmd {
 
 func (m *Model) send() tea.Cmd {
 	r := m.review
-	d, ctx, user, in, seq := m.s.Desk, m.ctx, m.s.User, r.in, r.seq
+	d, ctx, user, in, seq, id := m.s.Desk, m.ctx, m.s.User, r.in, r.seq, m.resend
 	if d == nil {
 		return nil
 	}
 	r.sending, r.result = true, "Sending…"
-	if id := m.resend; id != 0 { // the form corrects a Not sent referral: it goes again
-		return func() tea.Msg {
-			ref, err := d.ResendWith(ctx, user, id, in)
-			return submittedMsg{seq: seq, ref: ref, err: err}
-		}
-	}
 	return func() tea.Msg {
-		ref, err := d.Submit(ctx, user, in)
-		return submittedMsg{seq: seq, ref: ref, err: err}
+		var msg submittedMsg
+		if id != 0 { // the form corrects a Not sent referral: it goes again
+			msg.ref, msg.err = d.ResendWith(ctx, user, id, in)
+		} else {
+			msg.ref, msg.err = d.Submit(ctx, user, in)
+		}
+		msg.seq = seq
+		return msg
 	}
 }
 
