@@ -51,8 +51,9 @@ func (m Model) View() string {
 		lines++
 	}
 	if m.note != "" {
-		b.WriteString(lipgloss.NewStyle().Width(w).Render(st.Warn.Render(m.note)) + "\n")
-		lines += lipgloss.Height(lipgloss.NewStyle().Width(w).Render(m.note))
+		note := lipgloss.NewStyle().Width(w).Render(st.Warn.Render(m.note))
+		b.WriteString(note + "\n")
+		lines += lipgloss.Height(note)
 	}
 	switch {
 	case !m.loaded && m.store != nil:
