@@ -400,6 +400,9 @@ func (m *Model) reviewKeys() []key.Binding {
 	switch {
 	case r.sending:
 		return nil
+	case r.checking && !r.sendWhenChecked:
+		k.Submit.SetHelp("enter", "send once checked")
+		return []key.Binding{k.Submit, k.Edit}
 	case r.checking:
 		return []key.Binding{k.Edit}
 	case r.checkErr != "" || strings.HasPrefix(r.result, "Cobalt refused"):

@@ -27,6 +27,9 @@ func TestEnterDuringTheChecksSendsWhenTheyPass(t *testing.T) {
 		if e.m.review == nil || !e.m.review.checking {
 			t.Fatalf("ctrl+s did not open the review with its checks running:\n%s", e.view())
 		}
+		if !strings.Contains(e.view(), "enter send once checked") {
+			t.Fatalf("while the checks run, the keys do not offer Enter:\n%s", e.view())
+		}
 		_, cmd := e.m.Update(uitest.Named("enter"))
 		if !strings.Contains(e.view(), "Sending as soon as the checks pass") {
 			t.Fatalf("an Enter during the checks is not acknowledged:\n%s", e.view())
