@@ -83,7 +83,7 @@ func (m *Model) fitShort(short []key.Binding) []key.Binding {
 // nothing it shows changed: the memo keys on the help text of every
 // binding the component gives, so the line is fitted only on a change.
 func (m *Model) helpView() string {
-	short, full, fit := m.keyHelp()
+	short, full, _ := m.keyHelp()
 	c := &m.cache.help
 	sig := c.spare[:0] // c.sig is compared with it: another array
 	if m.help.ShowAll {
@@ -106,10 +106,8 @@ func (m *Model) helpView() string {
 	switch {
 	case m.help.ShowAll:
 		out = m.fullHelpView(full)
-	case fit:
-		out = m.help.ShortHelpView(m.fitShort(short))
 	default:
-		out = m.help.ShortHelpView(short)
+		out = m.help.ShortHelpView(m.shortHelp()) // the line the help walk checks
 	}
 	// help's own truncation lets an item through when its ellipsis does
 	// not fit: cut each line to the width as well (a full help column
